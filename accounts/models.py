@@ -1,0 +1,226 @@
+"""Organizations of the channel (publisher, partners, resellers) and who works for them.
+
+Scope (DESIGN.md rule 11) starts here: `Scope.for_user(user)` says which organizations a
+user acts for, and every `visible_to(user)` queryset method of the project is built on it.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganizationKind(models.TextChoices):
+    PUBLISHER = "publisher", _("Publisher")
+    PARTNER = "partner", _("Partner")
+    RESELLER = "reseller", _("Reseller")
+
+
+class Role(models.TextChoices):
+    MANAGER = "manager", _("Manager")
+    READ_ONLY = "read_only", _("Read-only")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may see: everything (publisher staff), a partner and its resellers,
+    or one reseller. An anonymous or unattached user sees nothing."""
+
+    everything: bool = False
+    organization_id: int | None = None
+    kind: str | None = None
+    can_manage: bool = False
+
+    @classmethod
+    def for_user(cls, user):
+        if user is None or not user.is_authenticated or not user.is_active:
+            return cls()
+        cached = getattr(user, "_portal_scope", None)
+        if cached is not None:
+            return cached
+        if user.is_staff or user.is_superuser:
+            scope = cls(everything=True, can_manage=True)
+        else:
+            membership = (
+                Membership.objects.select_related("organization")
+                .filter(user=user)
+                .first()
+            )
+            if membership is None or membership.organization.kind == OrganizationKind.PUBLISHER:
+                scope = cls(
+                    everything=membership is not None,
+                    can_manage=membership is not None and membership.role == Role.MANAGER,
+                )
+            else:
+                scope = cls(
+                    organization_id=membership.organization_id,
+                    kind=membership.organization.kind,
+                    can_manage=membership.role == Role.MANAGER,
+                )
+        user._portal_scope = scope
+        return scope
+
+    @property
+    def sees_nothing(self):
+        return not self.everything and self.organization_id is None
+
+    def client_filter(self, prefix=""):
+        """A Q object selecting the clients this scope holds (prefix reaches the client)."""
+        if self.everything:
+            return Q()
+        if self.kind == OrganizationKind.PARTNER:
+            return Q(**{f"{prefix}partner_id": self.organization_id})
+        if self.kind == OrganizationKind.RESELLER:
+            return Q(**{f"{prefix}reseller_id": self.organization_id})
+        return Q(pk__in=[])
+
+    def organization_filter(self, prefix=""):
+        """A Q object selecting the organizations whose pools and data this scope holds."""
+        if self.everything:
+            return Q()
+        if self.kind == OrganizationKind.PARTNER:
+            return Q(**{f"{prefix}pk": self.organization_id}) | Q(
+                **{f"{prefix}parent_id": self.organization_id}
+            )
+        if self.kind == OrganizationKind.RESELLER:
+            return Q(**{f"{prefix}pk": self.organization_id})
+        return Q(pk__in=[])
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        scope = Scope.for_user(user)
+        if scope.sees_nothing:
+            return self.none()
+        return self.filter(scope.organization_filter())
+
+    def partners(self):
+        return self.filter(kind=OrganizationKind.PARTNER)
+
+    def resellers(self):
+        return self.filter(kind=OrganizationKind.RESELLER)
+
+
+class Organization(models.Model):
+    kind = models.CharField(_("kind"), max_length=16, choices=OrganizationKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resellers",
+        help_text=_("For a reseller: the partner it belongs to."),
+    )
+    renewal_window_months = models.PositiveSmallIntegerField(
+        _("renewal window (months)"),
+        null=True,
+        blank=True,
+        help_text=_("1 to 12; empty means the portal's default. Set on partners."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="reseller_has_partner",
+                condition=(Q(kind=OrganizationKind.RESELLER) & Q(parent__isnull=False))
+                | (~Q(kind=OrganizationKind.RESELLER) & Q(parent__isnull=True)),
+            ),
+            models.CheckConstraint(
+                name="renewal_window_1_to_12",
+                condition=Q(renewal_window_months__isnull=True)
+                | Q(renewal_window_months__gte=1, renewal_window_months__lte=12),
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "name"])]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_partner(self):
+        return self.kind == OrganizationKind.PARTNER
+
+    @property
+    def is_reseller(self):
+        return self.kind == OrganizationKind.RESELLER
+
+    @cached_property
+    def partner(self):
+        """The partner this organization belongs to (itself for a partner)."""
+        return self.parent if self.is_reseller else self
+
+
+class PartnerManager(models.Manager.from_queryset(OrganizationQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=OrganizationKind.PARTNER)
+
+
+class ResellerManager(models.Manager.from_queryset(OrganizationQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=OrganizationKind.RESELLER)
+
+
+class Partner(Organization):
+    """A distributor: holds pools, manages clients, has resellers."""
+
+    objects = PartnerManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+
+    def save(self, *args, **kwargs):
+        self.kind = OrganizationKind.PARTNER
+        super().save(*args, **kwargs)
+
+
+class Reseller(Organization):
+    """A sub-partner of exactly one partner; holds its own pools."""
+
+    objects = ResellerManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("reseller")
+        verbose_name_plural = _("resellers")
+
+    def save(self, *args, **kwargs):
+        self.kind = OrganizationKind.RESELLER
+        super().save(*args, **kwargs)
+
+
+class Membership(models.Model):
+    """A portal user belongs to exactly one organization, with one role in it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="membership",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MANAGER)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self):
+        return f"{self.user} — {self.organization} ({self.get_role_display()})"

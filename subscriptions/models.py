@@ -1,0 +1,317 @@
+"""Products, clients, subscriptions and their terms, license pools and the ledger.
+
+Nothing here changes a balance: every write to a pool goes through `services.py`.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization, Scope
+
+
+class Product(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class ClientQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        scope = Scope.for_user(user)
+        if scope.sees_nothing:
+            return self.none()
+        return self.filter(scope.client_filter())
+
+
+class Client(models.Model):
+    """A customer company, managed by a partner and optionally one of its resellers."""
+
+    name = models.CharField(_("name"), max_length=200)
+    partner = models.ForeignKey(
+        Organization,
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        related_name="partner_clients",
+        limit_choices_to={"kind": "partner"},
+    )
+    reseller = models.ForeignKey(
+        Organization,
+        verbose_name=_("reseller"),
+        on_delete=models.PROTECT,
+        related_name="reseller_clients",
+        null=True,
+        blank=True,
+        limit_choices_to={"kind": "reseller"},
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["name", "pk"]
+        indexes = [
+            models.Index(fields=["partner", "name"]),
+            models.Index(fields=["reseller", "name"]),
+            models.Index(fields=["name"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def paying_organization(self):
+        """Rule 2: the reseller pays when there is one, otherwise the partner."""
+        return self.reseller if self.reseller_id else self.partner
+
+
+class SubscriptionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        scope = Scope.for_user(user)
+        if scope.sees_nothing:
+            return self.none()
+        return self.filter(scope.client_filter("client__"))
+
+    def with_status(self, today=None):
+        """Annotates `status`, the current term and the paying pool (see selectors)."""
+        from .selectors import annotate_current_term
+
+        return annotate_current_term(self, today=today)
+
+
+class Subscription(models.Model):
+    """A client's right to use one product, over consecutive terms of whole years.
+
+    The latest term is copied here (`term_*`), and the one before it (`previous_*`) while
+    the latest is a renewal, so that the status is one SQL expression over this row
+    (selectors.status_expression) instead of a lookup in the terms table per row. The
+    services keep these columns and the `Term` rows in step inside one transaction.
+    """
+
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="subscriptions"
+    )
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="subscriptions"
+    )
+    term_start = models.DateField(_("start of the latest term"))
+    term_end = models.DateField(_("end of the latest term"))
+    users = models.PositiveIntegerField(_("users of the latest term"))
+    years = models.PositiveSmallIntegerField(_("years of the latest term"))
+    previous_term_start = models.DateField(_("start of the previous term"), null=True, blank=True)
+    previous_term_end = models.DateField(_("end of the previous term"), null=True, blank=True)
+    previous_users = models.PositiveIntegerField(_("users of the previous term"), null=True)
+    previous_years = models.PositiveSmallIntegerField(_("years of the previous term"), null=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        ordering = ["term_end", "pk"]
+        constraints = [
+            models.CheckConstraint(name="term_end_after_start", condition=Q(term_end__gte=models.F("term_start"))),
+            models.CheckConstraint(name="subscription_users_positive", condition=Q(users__gte=1)),
+            models.CheckConstraint(name="subscription_years_positive", condition=Q(years__gte=1)),
+        ]
+        indexes = [
+            models.Index(fields=["term_end", "id"]),
+            models.Index(fields=["client", "product"]),
+        ]
+
+    def __str__(self):
+        return f"{self.client} — {self.product}"
+
+
+class TermKind(models.TextChoices):
+    CREATION = "creation", _("Creation")
+    RENEWAL = "renewal", _("Renewal")
+    IMPORT = "import", _("Import")
+
+
+class Term(models.Model):
+    """One paid period of a subscription: whole years, the end being the last covered day."""
+
+    subscription = models.ForeignKey(
+        Subscription, verbose_name=_("subscription"), on_delete=models.PROTECT, related_name="terms"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=TermKind.choices)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    users = models.PositiveIntegerField(_("users"))
+    years = models.PositiveSmallIntegerField(_("years"))
+    licenses = models.PositiveIntegerField(_("licenses debited"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("term")
+        verbose_name_plural = _("terms")
+        ordering = ["subscription", "start_date", "pk"]
+        constraints = [
+            models.CheckConstraint(name="term_dates_ordered", condition=Q(end_date__gte=models.F("start_date"))),
+        ]
+
+    def __str__(self):
+        return f"{self.subscription}: {self.start_date} → {self.end_date}"
+
+
+class LicensePoolQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        scope = Scope.for_user(user)
+        if scope.sees_nothing:
+            return self.none()
+        return self.filter(scope.organization_filter("organization__"))
+
+
+class LicensePool(models.Model):
+    """The licenses one organization can still give out for one product."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.PROTECT, related_name="pools"
+    )
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="pools"
+    )
+    balance = models.BigIntegerField(_("remaining licenses"), default=0)
+
+    objects = LicensePoolQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("license pool")
+        verbose_name_plural = _("license pools")
+        ordering = ["organization__name", "product__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "product"], name="one_pool_per_product"),
+            # Rule 1: the database itself refuses an overdraft, whatever the code does.
+            models.CheckConstraint(name="pool_balance_not_negative", condition=Q(balance__gte=0)),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} — {self.product}"
+
+
+class MovementKind(models.TextChoices):
+    GRANT = "grant", _("Grant from the publisher")
+    ALLOCATION = "allocation", _("Allocation")
+    CREATION = "creation", _("Client creation")
+    RENEWAL = "renewal", _("Renewal")
+    IMPORT = "import", _("Import")
+    REVERSAL = "reversal", _("Reversal")
+
+
+class LicenseMovementQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        scope = Scope.for_user(user)
+        if scope.sees_nothing:
+            return self.none()
+        return self.filter(scope.organization_filter("pool__organization__"))
+
+
+class LicenseMovement(models.Model):
+    """One append-only ledger line: a pool's balance is the sum of its movements.
+
+    Lines are never updated or deleted (a trigger refuses it on PostgreSQL); a mistake is
+    corrected by a reversing line.
+    """
+
+    pool = models.ForeignKey(
+        LicensePool, verbose_name=_("pool"), on_delete=models.PROTECT, related_name="movements"
+    )
+    quantity = models.BigIntegerField(_("quantity"))
+    balance_after = models.BigIntegerField(_("balance after"))
+    kind = models.CharField(_("kind"), max_length=16, choices=MovementKind.choices)
+    subscription = models.ForeignKey(
+        Subscription,
+        verbose_name=_("subscription"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="movements",
+    )
+    term = models.ForeignKey(
+        Term, verbose_name=_("term"), on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
+    )
+    counterpart = models.ForeignKey(
+        LicensePool,
+        verbose_name=_("counterpart pool"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    objects = LicenseMovementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("license movement")
+        verbose_name_plural = _("license movements")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(name="movement_balance_not_negative", condition=Q(balance_after__gte=0)),
+            models.CheckConstraint(name="movement_not_zero", condition=~Q(quantity=0)),
+        ]
+        indexes = [models.Index(fields=["pool", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.pool}: {self.quantity:+d}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("Ledger lines are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Ledger lines are append-only.")
+
+
+class OperationToken(models.Model):
+    """A form's one-time token, recorded by the operation it carried out.
+
+    The unique key is what makes a repeated POST (double click, browser retry) debit once:
+    the second insert waits for the first transaction and then fails, and the view answers
+    with what the first one did.
+    """
+
+    key = models.CharField(max_length=100, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    operation = models.CharField(max_length=32)
+    result = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("operation token")
+        verbose_name_plural = _("operation tokens")
+
+    def __str__(self):
+        return f"{self.operation} {self.key}"

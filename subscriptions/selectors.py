@@ -1,0 +1,155 @@
+"""Reads with rules: the status of a subscription (rule 6), written once as a database
+expression, and the querysets the screens and commands list.
+"""
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from .dates import local_today, window_end, window_months
+from .models import LicensePool, Subscription
+
+
+class Status:
+    RENEWED = "renewed"
+    NOT_STARTED = "not_started"
+    EXPIRED = "expired"
+    EXPIRING = "expiring"
+    ACTIVE = "active"
+
+    # Rule 6: the first that applies wins, in this order.
+    ALL = (RENEWED, NOT_STARTED, EXPIRED, EXPIRING, ACTIVE)
+    TO_RENEW = (EXPIRING, EXPIRED)
+    RENEWABLE = (ACTIVE, EXPIRING, EXPIRED)
+
+
+def status_labels():
+    from django.utils.translation import gettext as _
+
+    return {
+        Status.RENEWED: _("Renewed"),
+        Status.NOT_STARTED: _("Not started"),
+        Status.EXPIRED: _("Expired"),
+        Status.EXPIRING: _("Expiring"),
+        Status.ACTIVE: _("Active"),
+    }
+
+
+def status_choices():
+    labels = status_labels()
+    return [(status, labels[status]) for status in Status.ALL]
+
+
+def queued_renewal_q(today):
+    """A renewal term is queued: the latest term is a renewal that has not started yet.
+
+    Once its start date arrives it is simply the current term: the status follows from
+    the dates alone, no nightly job moves anything.
+    """
+    return Q(previous_term_end__isnull=False, term_start__gt=today)
+
+
+def expiry_threshold_expression(today):
+    """The first day after the renewal window, per partner (rule 16)."""
+    default = window_months()
+    whens = [
+        When(client__partner__renewal_window_months=months, then=Value(window_end(today, months)))
+        for months in range(1, 13)
+        if months != default
+    ]
+    default_value = Value(window_end(today, default), output_field=DateField())
+    if not whens:
+        return default_value
+    return Case(*whens, default=default_value, output_field=DateField())
+
+
+def status_expression(today):
+    queued = queued_renewal_q(today)
+    return Case(
+        When(queued, then=Value(Status.RENEWED)),
+        When(term_start__gt=today, then=Value(Status.NOT_STARTED)),
+        When(term_end__lt=today, then=Value(Status.EXPIRED)),
+        When(term_end__lt=expiry_threshold_expression(today), then=Value(Status.EXPIRING)),
+        default=Value(Status.ACTIVE),
+        output_field=CharField(),
+    )
+
+
+def _current(today, latest, previous, output_field):
+    """The current term's value: the previous term's while a renewal is queued."""
+    return Case(
+        When(queued_renewal_q(today), then=previous),
+        default=latest,
+        output_field=output_field,
+    )
+
+
+def paying_pool_subquery():
+    """The pool that pays for a subscription (rule 2): its reseller's, else its partner's."""
+    return Subquery(
+        LicensePool.objects.filter(
+            organization_id=Coalesce(OuterRef("client__reseller_id"), OuterRef("client__partner_id")),
+            product_id=OuterRef("product_id"),
+        ).values("pk")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def annotate_current_term(queryset, *, today=None):
+    today = today or local_today()
+    return queryset.annotate(
+        status=status_expression(today),
+        current_start=_current(today, "term_start", "previous_term_start", DateField()),
+        current_end=_current(today, "term_end", "previous_term_end", DateField()),
+        current_users=_current(today, "users", "previous_users", IntegerField()),
+        current_years=_current(today, "years", "previous_years", IntegerField()),
+        pool_id=paying_pool_subquery(),
+    )
+
+
+def subscription_rows(user, *, today=None):
+    """Every subscription the user may see, with status and current term, ready to list."""
+    return (
+        Subscription.objects.visible_to(user)
+        .with_status(today)
+        .select_related("client", "client__reseller", "client__partner", "product")
+    )
+
+
+def subscriptions_to_renew(user, *, today=None):
+    return subscription_rows(user, today=today).filter(status__in=Status.TO_RENEW)
+
+
+def companies_to_renew_count(user, *, today=None):
+    """Rule 7: distinct clients with at least one subscription to renew."""
+    return (
+        Subscription.objects.visible_to(user)
+        .with_status(today)
+        .filter(status__in=Status.TO_RENEW)
+        .values("client_id")
+        .distinct()
+        .count()
+    )
+
+
+def counts_by_status(user, *, today=None):
+    rows = (
+        Subscription.objects.visible_to(user)
+        .with_status(today)
+        .order_by()
+        .values("status")
+        .annotate(count=Count("pk"))
+    )
+    counts = {status: 0 for status in Status.ALL}
+    counts.update({row["status"]: row["count"] for row in rows})
+    return counts
