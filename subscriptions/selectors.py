@@ -98,7 +98,9 @@ def paying_pool_subquery():
     """The pool that pays for a subscription (rule 2): its reseller's, else its partner's."""
     return Subquery(
         LicensePool.objects.filter(
-            organization_id=Coalesce(OuterRef("client__reseller_id"), OuterRef("client__partner_id")),
+            organization_id=Coalesce(
+                OuterRef("client__reseller_id"), OuterRef("client__partner_id")
+            ),
             product_id=OuterRef("product_id"),
         ).values("pk")[:1],
         output_field=IntegerField(),
@@ -153,3 +155,66 @@ def counts_by_status(user, *, today=None):
     counts = {status: 0 for status in Status.ALL}
     counts.update({row["status"]: row["count"] for row in rows})
     return counts
+
+
+def upcoming_renewals_by_month(user, *, months=12, today=None):
+    """Subscriptions coming up for renewal (not renewed yet), counted by the month their
+    current term ends, for this month and the next ones: [(first day of month, count)]."""
+    import datetime
+
+    from dateutil.relativedelta import relativedelta
+    from django.db.models.functions import TruncMonth
+
+    today = today or local_today()
+    first = today.replace(day=1)
+    stop = first + relativedelta(months=months)
+    rows = (
+        Subscription.objects.visible_to(user)
+        .with_status(today)
+        .filter(status__in=(Status.ACTIVE, Status.EXPIRING), term_end__lt=stop)
+        .annotate(month=TruncMonth("term_end"))
+        .order_by()
+        .values("month")
+        .annotate(count=Count("pk"))
+    )
+    counts = {}
+    for row in rows:
+        month = row["month"]
+        if isinstance(month, datetime.datetime):
+            month = month.date()
+        counts[month] = row["count"]
+    return [
+        (first + relativedelta(months=offset), counts.get(first + relativedelta(months=offset), 0))
+        for offset in range(months)
+    ]
+
+
+def renewals_due(*, partner=None, window_months=None, today=None):
+    """The subscriptions to renew (rule 7) for the ops commands, in every organization or
+    in one partner's scope (its clients and its resellers'), with `due_status`.
+
+    `window_months` replaces the renewal window, a partner's own (rule 16) included: a
+    started subscription with no queued renewal is then `expiring` when its term ends
+    before today + that many months, and `expired` stays `expired`.
+    """
+    from django.db.models import F
+
+    today = today or local_today()
+    rows = (
+        Subscription.objects.with_status(today)
+        .select_related("client", "client__partner", "client__reseller", "product")
+        .order_by("term_end", "pk")
+    )
+    if partner is not None:
+        rows = rows.filter(client__partner=partner)
+    if window_months is None:
+        return rows.filter(status__in=Status.TO_RENEW).annotate(due_status=F("status"))
+    return rows.filter(
+        status__in=Status.RENEWABLE, term_end__lt=window_end(today, window_months)
+    ).annotate(
+        due_status=Case(
+            When(term_end__lt=today, then=Value(Status.EXPIRED)),
+            default=Value(Status.EXPIRING),
+            output_field=CharField(),
+        )
+    )

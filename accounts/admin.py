@@ -1,0 +1,200 @@
+"""Publisher staff's admin for the channel: partners, their resellers, and who works where.
+
+Staff attach a user to an organization, with a role, from the user's page (Membership
+inline); partners list their resellers inline.
+"""
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .models import Membership, Organization, OrganizationKind, Partner, Reseller
+
+User = get_user_model()
+
+
+def count_of(model, field):
+    """A per-row count as a correlated subquery: evaluated for the page's rows only, where
+    a JOIN + GROUP BY would aggregate every client of every organization first."""
+    rows = (
+        model.objects.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def _client_model():
+    from subscriptions.models import Client
+
+    return Client
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    fields = ["user", "role"]
+    verbose_name_plural = _("members")
+
+
+class ResellerInline(admin.TabularInline):
+    model = Reseller
+    fk_name = "parent"
+    extra = 0
+    fields = ["name"]
+    show_change_link = True
+    verbose_name = _("reseller")
+    verbose_name_plural = _("resellers")
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "parent", "renewal_window_months", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    list_select_related = ["parent"]
+    raw_id_fields = ["parent"]
+    readonly_fields = ["created_at"]
+    inlines = [MembershipInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A partner turned reseller (or back) would change who pays for its clients and
+        # whose pools are whose: the kind is chosen once, at creation.
+        if obj is not None:
+            return ["kind", *self.readonly_fields]
+        return self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":
+            kwargs["queryset"] = Organization.objects.partners()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["name", "reseller_count", "client_count", "renewal_window_months", "grant"]
+    search_fields = ["name"]
+    fields = ["name", "renewal_window_months", "created_at"]
+    readonly_fields = ["created_at"]
+    inlines = [ResellerInline, MembershipInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                reseller_count=count_of(Organization, "parent"),
+                client_count=count_of(_client_model(), "partner"),
+            )
+        )
+
+    @admin.display(description=_("resellers"), ordering="reseller_count")
+    def reseller_count(self, obj):
+        return obj.reseller_count
+
+    @admin.display(description=_("clients"), ordering="client_count")
+    def client_count(self, obj):
+        return obj.client_count
+
+    @admin.display(description=_("licenses"))
+    def grant(self, obj):
+        url = reverse("admin:subscriptions_licensepool_grant")
+        return format_html('<a href="{}?partner={}">{}</a>', url, obj.pk, _("Grant licenses"))
+
+
+class PartnerChoiceFilter(admin.SimpleListFilter):
+    """The partner a reseller belongs to (partners only, unlike a plain FK filter)."""
+
+    title = _("partner")
+    parameter_name = "parent"
+
+    def lookups(self, request, model_admin):
+        return list(Organization.objects.partners().values_list("pk", "name"))
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(parent_id=self.value())
+        return queryset
+
+
+@admin.register(Reseller)
+class ResellerAdmin(admin.ModelAdmin):
+    list_display = ["name", "parent", "client_count"]
+    list_filter = [PartnerChoiceFilter]
+    search_fields = ["name", "parent__name"]
+    list_select_related = ["parent"]
+    fields = ["name", "parent", "created_at"]
+    readonly_fields = ["created_at"]
+    inlines = [MembershipInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(client_count=count_of(_client_model(), "reseller"))
+        )
+
+    @admin.display(description=_("clients"), ordering="client_count")
+    def client_count(self, obj):
+        return obj.client_count
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":
+            kwargs["queryset"] = Organization.objects.partners()
+            kwargs["required"] = True
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class UserMembershipInline(admin.StackedInline):
+    model = Membership
+    fk_name = "user"
+    extra = 0
+    max_num = 1
+    can_delete = True
+    autocomplete_fields = ["organization"]
+    fields = ["organization", "role"]
+    verbose_name = _("organization and role")
+    verbose_name_plural = _("organization and role")
+
+
+class OrganizationKindFilter(admin.SimpleListFilter):
+    title = _("organization kind")
+    parameter_name = "organization_kind"
+
+    def lookups(self, request, model_admin):
+        return OrganizationKind.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(membership__organization__kind=self.value())
+        return queryset
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    inlines = [*BaseUserAdmin.inlines, UserMembershipInline]
+    list_display = ["username", "email", "organization", "role", "is_staff", "is_active"]
+    list_select_related = ["membership__organization"]
+    list_filter = [*BaseUserAdmin.list_filter, OrganizationKindFilter, "membership__role"]
+    search_fields = [*BaseUserAdmin.search_fields, "membership__organization__name"]
+
+    @admin.display(description=_("organization"), ordering="membership__organization__name")
+    def organization(self, obj):
+        membership = getattr(obj, "membership", None)
+        return membership.organization if membership else "—"
+
+    @admin.display(description=_("role"), ordering="membership__role")
+    def role(self, obj):
+        membership = getattr(obj, "membership", None)
+        return membership.get_role_display() if membership else "—"
