@@ -8,8 +8,12 @@ from django.utils import timezone
 
 
 def local_today() -> datetime.date:
-    """Rule 3: "today" is the local date in TIME_ZONE, not the server's UTC date."""
-    return timezone.localdate()
+    """Rule 3: "today" is the local date in TIME_ZONE, not the server's UTC date.
+
+    Read in the default time zone, not the active one: a time zone activated for display
+    (a user's own) must not move a subscription's status or a renewal's start date.
+    """
+    return timezone.localdate(timezone=timezone.get_default_timezone())
 
 
 def term_end(start: datetime.date, years: int) -> datetime.date:

@@ -121,7 +121,9 @@ class Subscription(models.Model):
         verbose_name_plural = _("subscriptions")
         ordering = ["term_end", "pk"]
         constraints = [
-            models.CheckConstraint(name="term_end_after_start", condition=Q(term_end__gte=models.F("term_start"))),
+            models.CheckConstraint(
+                name="term_end_after_start", condition=Q(term_end__gte=models.F("term_start"))
+            ),
             models.CheckConstraint(name="subscription_users_positive", condition=Q(users__gte=1)),
             models.CheckConstraint(name="subscription_years_positive", condition=Q(years__gte=1)),
         ]
@@ -167,7 +169,9 @@ class Term(models.Model):
         verbose_name_plural = _("terms")
         ordering = ["subscription", "start_date", "pk"]
         constraints = [
-            models.CheckConstraint(name="term_dates_ordered", condition=Q(end_date__gte=models.F("start_date"))),
+            models.CheckConstraint(
+                name="term_dates_ordered", condition=Q(end_date__gte=models.F("start_date"))
+            ),
         ]
 
     def __str__(self):
@@ -200,7 +204,9 @@ class LicensePool(models.Model):
         verbose_name_plural = _("license pools")
         ordering = ["organization__name", "product__name", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "product"], name="one_pool_per_product"),
+            models.UniqueConstraint(
+                fields=["organization", "product"], name="one_pool_per_product"
+            ),
             # Rule 1: the database itself refuses an overdraft, whatever the code does.
             models.CheckConstraint(name="pool_balance_not_negative", condition=Q(balance__gte=0)),
         ]
@@ -248,7 +254,12 @@ class LicenseMovement(models.Model):
         related_name="movements",
     )
     term = models.ForeignKey(
-        Term, verbose_name=_("term"), on_delete=models.PROTECT, null=True, blank=True, related_name="movements"
+        Term,
+        verbose_name=_("term"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="movements",
     )
     counterpart = models.ForeignKey(
         LicensePool,
@@ -276,7 +287,9 @@ class LicenseMovement(models.Model):
         verbose_name_plural = _("license movements")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(name="movement_balance_not_negative", condition=Q(balance_after__gte=0)),
+            models.CheckConstraint(
+                name="movement_balance_not_negative", condition=Q(balance_after__gte=0)
+            ),
             models.CheckConstraint(name="movement_not_zero", condition=~Q(quantity=0)),
         ]
         indexes = [models.Index(fields=["pool", "-created_at"])]

@@ -110,8 +110,9 @@ def _change_balance(pool, quantity):
     return None if row is None else row[0]
 
 
-def _not_enough(pool, needed, *, field):
-    balance = LicensePool.objects.filter(pk=pool.pk).values_list("balance", flat=True).get()
+def _not_enough(pool, needed, *, field, balance=None):
+    if balance is None:
+        balance = LicensePool.objects.filter(pk=pool.pk).values_list("balance", flat=True).get()
     missing = needed - balance
     message = ngettext(
         "Not enough licenses: %(missing)d license is missing in the pool of %(organization)s "
@@ -132,14 +133,24 @@ def _move(pool, quantity, *, kind, actor, field=None, note="", **links):
     """Changes a pool's balance and writes its ledger line: the one way a balance moves."""
     balance_after = _change_balance(pool, quantity)
     if balance_after is None:
-        raise _not_enough(pool, -quantity, field=field)
+        # Read the balance under the row lock: a credit committed between the refused
+        # UPDATE and this read would otherwise give a refusal "0 licenses missing".
+        balance = (
+            LicensePool.objects.select_for_update()
+            .filter(pk=pool.pk)
+            .values_list("balance", flat=True)
+            .get()
+        )
+        if balance + quantity < 0:
+            raise _not_enough(pool, -quantity, field=field, balance=balance)
+        balance_after = _change_balance(pool, quantity)
     return LicenseMovement.objects.create(
         pool=pool,
         quantity=quantity,
         balance_after=balance_after,
         kind=kind,
         actor=actor,
-        note=note[:500],
+        note=(note or "")[:500],
         **links,
     )
 
@@ -182,7 +193,9 @@ TAKE = "take"
 
 
 @transaction.atomic
-def allocate_licenses(*, partner, reseller, product, quantity, direction, actor, token=None, note=""):
+def allocate_licenses(
+    *, partner, reseller, product, quantity, direction, actor, token=None, note=""
+):
     """Rule 9: a partner gives licenses to one of its resellers, or takes unused ones back."""
     claimed = _claim_token(token, actor=actor, operation="allocate")
     if reseller.kind != OrganizationKind.RESELLER or reseller.parent_id != partner.pk:
@@ -192,7 +205,10 @@ def allocate_licenses(*, partner, reseller, product, quantity, direction, actor,
     _check_range(quantity, field="quantity", low=1, high=MAX_QUANTITY, label=_("The quantity"))
     partner_pool = _pool(partner.pk, product.pk)
     reseller_pool = _pool(reseller.pk, product.pk)
-    source, target = (partner_pool, reseller_pool) if direction == GIVE else (reseller_pool, partner_pool)
+    if direction == GIVE:
+        source, target = partner_pool, reseller_pool
+    else:
+        source, target = reseller_pool, partner_pool
     moves = {source.pk: -quantity, target.pk: quantity}
     movements = {}
     # Both pools in pk order, whatever the direction: two opposite transfers cannot deadlock.
@@ -224,7 +240,17 @@ def allocate_licenses(*, partner, reseller, product, quantity, direction, actor,
 
 @transaction.atomic
 def create_client(
-    *, actor, partner, name, product, users, years, start_date, reseller=None, token=None, today=None
+    *,
+    actor,
+    partner,
+    name,
+    product,
+    users,
+    years,
+    start_date,
+    reseller=None,
+    token=None,
+    today=None,
 ):
     """Rule 8: a new client and its first subscription, paid by the managing organization."""
     claimed = _claim_token(token, actor=actor, operation="create_client")
@@ -232,6 +258,14 @@ def create_client(
     name = (name or "").strip()
     if not name:
         raise OperationRefused(_("Enter the client's name."), field="name")
+    # Checked here, not left to the column: PostgreSQL would answer a DataError (a 500)
+    # and SQLite would store the name whole.
+    max_length = Client._meta.get_field("name").max_length
+    if len(name) > max_length:
+        raise OperationRefused(
+            _("The client's name is at most %(max)d characters long.") % {"max": max_length},
+            field="name",
+        )
     if partner.kind != OrganizationKind.PARTNER:
         raise OperationRefused(_("Select a partner."), field="partner")
     if reseller is not None and (
@@ -239,13 +273,23 @@ def create_client(
     ):
         raise OperationRefused(_("Select one of the partner's resellers."), field="reseller")
     _check_users_years(users, years)
-    if not isinstance(start_date, datetime.date) or start_date < today:
+    # A datetime is a date subclass that cannot be compared with one: refuse it as bad input.
+    if (
+        not isinstance(start_date, datetime.date)
+        or isinstance(start_date, datetime.datetime)
+        or start_date < today
+    ):
         raise OperationRefused(_("The start date must be today or later."), field="start_date")
 
     client = Client.objects.create(name=name, partner=partner, reseller=reseller)
     end = term_end(start_date, years)
     subscription = Subscription.objects.create(
-        client=client, product=product, term_start=start_date, term_end=end, users=users, years=years
+        client=client,
+        product=product,
+        term_start=start_date,
+        term_end=end,
+        users=users,
+        years=years,
     )
     cost = users * years
     term = Term.objects.create(
@@ -266,7 +310,11 @@ def create_client(
         subscription=subscription, term=term,
     )
     if claimed:
-        claimed.result = {"client_id": client.pk, "subscription_id": subscription.pk, "licenses": cost}
+        claimed.result = {
+            "client_id": client.pk,
+            "subscription_id": subscription.pk,
+            "licenses": cost,
+        }
         claimed.save(update_fields=["result"])
     logger.info(
         "client_created client=%s payer=%s product=%s users=%d years=%d licenses=%d actor=%s",
@@ -360,7 +408,16 @@ def renew_subscription(*, actor, subscription_id, years, users=None, token=None,
         subscription.pk, payer.pk, subscription.product.code, users, years, cost,
         movement.balance_after, actor,
     )
-    return RenewalResult(subscription=subscription, term=term, licenses=cost, balance_after=movement.balance_after)
+    # The row locked above still holds the old term: hand back the renewed one, with its
+    # status and current term, so callers show what is now true.
+    renewed = (
+        Subscription.objects.with_status(today)
+        .select_related("client__partner", "client__reseller", "product")
+        .get(pk=subscription.pk)
+    )
+    return RenewalResult(
+        subscription=renewed, term=term, licenses=cost, balance_after=movement.balance_after
+    )
 
 
 def pool_balance(organization: Organization, product: Product) -> tuple[int | None, int]:
