@@ -28,7 +28,6 @@ from .dates import local_today, term_end, window_end
 from .models import (
     Client,
     LicensePool,
-    MovementKind,
     Product,
     Subscription,
     Term,
@@ -249,26 +248,29 @@ def _create_demo_client(calendar, *, name, partner, reseller, lines, products, a
     client = None
     for code, status, users, years, position in lines:
         start, years, created_on = _dates(calendar, status, years, position)
-        subscription = services.create_client(
-            actor=actor,
-            partner=partner,
-            reseller=reseller,
-            name=name,
-            product=products[code],
-            users=users,
-            years=years,
-            start_date=start,
-            today=created_on,
-        )
         if client is None:
+            subscription = services.create_client(
+                actor=actor,
+                partner=partner,
+                reseller=reseller,
+                name=name,
+                product=products[code],
+                users=users,
+                years=years,
+                start_date=start,
+                today=created_on,
+            )
             client = subscription.client
         else:
-            # create_client makes a new company each time: the subscription (with its term
-            # and its paid ledger line) moves to the first one, same payer, and the empty
-            # twin goes away.
-            twin = subscription.client
-            Subscription.objects.filter(pk=subscription.pk).update(client=client)
-            twin.delete()
+            subscription = services.add_subscription(
+                actor=actor,
+                client=client,
+                product=products[code],
+                users=users,
+                years=years,
+                start_date=start,
+                today=created_on,
+            )
         if status == Status.RENEWED:
             services.renew_subscription(
                 actor=actor,
@@ -609,18 +611,6 @@ def _insert_batch(batch, costs):
     Term.objects.bulk_create(term_rows)
 
 
-def record_bulk_debit(*, organization_id, product_id, quantity, note):
-    """One ledger line paying for many bulk-inserted subscriptions of one pool.
-
-    The only path here that is not a public service: generated clients are inserted by
-    the thousand, and one line per client would make seeding 100 000 of them slow. It
-    still goes through the services' one way of moving a balance (`_move`), so the pool
-    and its ledger stay in step (check_ledger).
-    """
-    pool = services._pool(organization_id, product_id)
-    return services._move(pool, -quantity, kind=MovementKind.IMPORT, actor=None, note=note)
-
-
 def _grant_in_parts(partner, product, quantity, note):
     while quantity > 0:
         part = min(quantity, services.MAX_QUANTITY)
@@ -659,7 +649,7 @@ def _pay_for_generated(costs, products_by_id, note):
                 cost["debit"] + cost["reserve"], note,
             )
     for (org_id, product_id), cost in sorted(costs.items()):
-        record_bulk_debit(
+        services.record_bulk_debit(
             organization_id=org_id, product_id=product_id, quantity=cost["debit"], note=note
         )
 

@@ -781,3 +781,42 @@ def test_it_issues_tokens_that_fit_the_token_column(db):
     token = issue_token(user)
     assert len(token) <= OperationToken._meta.get_field("key").max_length
     assert token_is_valid(user, token)
+
+
+# --- add_subscription: a further product for an existing client --------------------
+
+
+def test_it_adds_a_second_product_to_a_reseller_client_paid_by_the_reseller(
+    alpha, alpha_reseller, tbox, tsend, grant, reseller_user, today
+):
+    grant(alpha_reseller, tbox, 10)
+    grant(alpha_reseller, tsend, 10)
+    first = services.create_client(
+        actor=reseller_user, partner=alpha, reseller=alpha_reseller, name="Duo SA",
+        product=tbox, users=2, years=1, start_date=today,
+    )
+    second = services.add_subscription(
+        actor=reseller_user, client=first.client, product=tsend, users=3, years=2,
+        start_date=today,
+    )
+    assert second.client_id == first.client_id
+    assert LicensePool.objects.get(organization=alpha_reseller, product=tsend).balance == 4
+    assert LicensePool.objects.get(organization=alpha, product=tsend).balance == 0
+
+
+def test_it_refuses_a_second_subscription_to_the_same_product(
+    alpha, tbox, grant, partner_user, today
+):
+    grant(alpha, tbox, 10)
+    first = services.create_client(
+        actor=partner_user, partner=alpha, name="Solo SA", product=tbox, users=2, years=1,
+        start_date=today,
+    )
+    with pytest.raises(OperationRefused) as refused:
+        services.add_subscription(
+            actor=partner_user, client=first.client, product=tbox, users=1, years=1,
+            start_date=today,
+        )
+    assert refused.value.field == "product"
+    assert LicensePool.objects.get(organization=alpha, product=tbox).balance == 8
+    assert Subscription.objects.filter(client=first.client).count() == 1
