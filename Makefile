@@ -38,7 +38,7 @@ test: $(STAMP)
 	@if [ -n "$$DATABASE_URL" ] && [[ "$$DATABASE_URL" == postgres* ]]; then bash scripts/start-postgres.sh; fi
 	@if [ -x /usr/bin/chromium ]; then echo "Browser tests: Chromium found at /usr/bin/chromium."; \
 	 else echo "Browser tests: /usr/bin/chromium is absent, the browser tests will be skipped (apt-get install chromium)."; fi
-	PORTAL_ALLOW_INSECURE_KEY=1 PORTAL_PLAIN_STATIC=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+	PORTAL_ALLOW_INSECURE_KEY=1 PORTAL_PLAIN_STATIC=1 HTTPS=0 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -33,6 +33,7 @@ class Scope:
     organization_id: int | None = None
     kind: str | None = None
     can_manage: bool = False
+    organization_name: str = ""
 
     @classmethod
     def for_user(cls, user):
@@ -59,6 +60,7 @@ class Scope:
                     organization_id=membership.organization_id,
                     kind=membership.organization.kind,
                     can_manage=membership.role == Role.MANAGER,
+                    organization_name=membership.organization.name,
                 )
         user._portal_scope = scope
         return scope

@@ -1,1 +1,13 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("clients/", views.client_list, name="client_list"),
+    path("clients/new/", views.client_new, name="client_new"),
+    path("clients/<int:pk>/", views.client_detail, name="client_detail"),
+    path("renewals/", views.renewals, name="renewals"),
+    path("subscriptions/<int:pk>/renew/", views.renew, name="renew"),
+    path("licenses/", views.licenses, name="licenses"),
+    path("licenses/allocate/", views.allocate, name="allocate"),
+]

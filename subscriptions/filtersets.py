@@ -1,0 +1,128 @@
+"""Filters of the lists (CONTRACT.md query parameters: status, product, reseller, q,
+end_from, end_to; the ledger's organization, product, kind, date range).
+
+They narrow a queryset the view already scoped with `visible_to(user)`; the choices that
+name organizations are scoped the same way, so another partner's reseller is an invalid
+choice.
+"""
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization
+
+from .models import LicenseMovement, MovementKind, Product, Subscription
+from .selectors import status_choices
+
+
+def _visible_organizations(request):
+    if request is None:
+        return Organization.objects.none()
+    return Organization.objects.visible_to(request.user)
+
+
+def _visible_resellers(request):
+    return _visible_organizations(request).resellers()
+
+
+def _date_widget():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class BootstrapFilterSet(django_filters.FilterSet):
+    """Small Bootstrap controls; an invalid value filters out everything (see `rows`)."""
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "_portal_styled", False):
+            for field in form.fields.values():
+                if isinstance(field.widget, forms.Select):
+                    field.widget.attrs["class"] = "form-select form-select-sm"
+                else:
+                    field.widget.attrs["class"] = "form-control form-control-sm"
+            form._portal_styled = True
+        return form
+
+    @property
+    def rows(self):
+        """The filtered rows. A value that is not a valid choice (another partner's
+        reseller, an unknown product, a malformed date) matches nothing, rather than
+        being silently dropped and listing everything."""
+        if self.is_bound and not self.form.is_valid():
+            return self.queryset.none()
+        return self.qs
+
+    @property
+    def active(self):
+        return self.is_bound and any(self.form.data.get(name) for name in self.filters)
+
+
+class SubscriptionFilterSet(BootstrapFilterSet):
+    q = django_filters.CharFilter(
+        field_name="client__name", lookup_expr="icontains", label=_("Client name")
+    )
+    status = django_filters.ChoiceFilter(
+        field_name="status", choices=status_choices, label=_("Status"), empty_label=_("All")
+    )
+    product = django_filters.ModelChoiceFilter(
+        field_name="product",
+        to_field_name="code",
+        queryset=Product.objects.all(),
+        label=_("Product"),
+        empty_label=_("All"),
+    )
+    reseller = django_filters.ModelChoiceFilter(
+        field_name="client__reseller",
+        queryset=_visible_resellers,
+        label=_("Reseller"),
+        empty_label=_("All"),
+    )
+    # The current term's end: a queued renewal does not move a row out of the range.
+    end_from = django_filters.DateFilter(
+        field_name="current_end", lookup_expr="gte", label=_("End from"), widget=_date_widget()
+    )
+    end_to = django_filters.DateFilter(
+        field_name="current_end", lookup_expr="lte", label=_("End until"), widget=_date_widget()
+    )
+
+    class Meta:
+        model = Subscription
+        fields = []
+
+    def __init__(self, *args, statuses=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if statuses is not None:
+            self.filters["status"].extra["choices"] = lambda: [
+                choice for choice in status_choices() if choice[0] in statuses
+            ]
+
+
+class MovementFilterSet(BootstrapFilterSet):
+    organization = django_filters.ModelChoiceFilter(
+        field_name="pool__organization",
+        queryset=_visible_organizations,
+        label=_("Organization"),
+        empty_label=_("All"),
+    )
+    product = django_filters.ModelChoiceFilter(
+        field_name="pool__product",
+        to_field_name="code",
+        queryset=Product.objects.all(),
+        label=_("Product"),
+        empty_label=_("All"),
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=MovementKind.choices, label=_("Kind"), empty_label=_("All")
+    )
+    date_from = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label=_("From"), widget=_date_widget()
+    )
+    date_to = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label=_("Until"), widget=_date_widget()
+    )
+
+    class Meta:
+        model = LicenseMovement
+        fields = []

@@ -1,0 +1,219 @@
+"""The portal's forms. They check the shape of the input (numbers, ranges, dates, choices
+within the user's scope); the business rules are checked again by `services.py`, which
+alone writes.
+
+Choices come from `visible_to(user)` querysets handed in by the views, so an object
+outside the user's scope is an invalid choice, like a value that does not exist.
+"""
+
+from dateutil.relativedelta import relativedelta
+from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organization
+
+from . import services
+from .dates import local_today
+from .models import Product
+from .tokens import token_is_valid
+
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+# A start date further away than this is a typo, and could overflow the date range.
+MAX_START_AHEAD_YEARS = 10
+
+TOKEN_INVALID = _(
+    "This form has expired or was not sent by the portal: nothing was changed. "
+    "Check the figures and submit it again."
+)
+
+
+class BootstrapFormMixin:
+    """Bootstrap 5 classes and ARIA attributes on every widget, errors included."""
+
+    def _apply_bootstrap(self):
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.HiddenInput):
+                continue
+            if isinstance(widget, forms.RadioSelect | forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            if self._errors and name in self._errors:
+                css += " is-invalid"
+                widget.attrs["aria-invalid"] = "true"
+                widget.attrs["aria-describedby"] = f"{self.auto_id % name}_error"
+            widget.attrs["class"] = css
+
+    def full_clean(self):
+        super().full_clean()
+        self._apply_bootstrap()
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        self._apply_bootstrap()
+
+
+class TokenFormMixin:
+    """The hidden one-time token every form that moves licenses carries (CONTRACT.md).
+
+    A missing, forged or stale token is refused like bad input; its single use is
+    enforced by the service, which answers AlreadyDone for a token seen before.
+    """
+
+    def _check_token(self, cleaned_data):
+        if not token_is_valid(self.user, cleaned_data.get("token")):
+            self.add_error(None, forms.ValidationError(TOKEN_INVALID, code="token"))
+
+
+class ResellerChoiceField(forms.ModelChoiceField):
+    """Names each reseller's partner too when the list mixes partners (publisher staff)."""
+
+    with_partner = False
+
+    def label_from_instance(self, obj):
+        if self.with_partner and obj.parent_id:
+            return f"{obj.name} ({obj.parent.name})"
+        return obj.name
+
+
+def _token_field():
+    return forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
+
+
+def _date_widget():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _years_field(label):
+    return forms.IntegerField(
+        label=label, min_value=1, max_value=services.MAX_YEARS, initial=1
+    )
+
+
+def _users_field(label):
+    return forms.IntegerField(label=label, min_value=1, max_value=services.MAX_USERS)
+
+
+class RenewalForm(TokenFormMixin, BootstrapFormMixin, forms.Form):
+    years = _years_field(_("Number of years of renewal"))
+    users = _users_field(_("User licenses assigned"))
+    token = _token_field()
+
+    def __init__(self, *args, user, client, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.fields["users"].label = gettext("User licenses assigned to %(client)s") % {
+            "client": client.name
+        }
+        self._apply_bootstrap()
+
+    def clean(self):
+        cleaned_data = super().clean()
+        self._check_token(cleaned_data)
+        return cleaned_data
+
+
+class ClientForm(TokenFormMixin, BootstrapFormMixin, forms.Form):
+    """A new client and its first subscription (rule 8).
+
+    Staff choose the partner; a partner user may choose one of its resellers; a reseller
+    user creates for itself and sees neither field.
+    """
+
+    name = forms.CharField(label=_("Client name"), max_length=200)
+    partner = forms.ModelChoiceField(label=_("Partner"), queryset=Organization.objects.none())
+    reseller = ResellerChoiceField(
+        label=_("Reseller"),
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label=_("None: managed by the partner"),
+    )
+    product = forms.ModelChoiceField(
+        label=_("Product"), queryset=Product.objects.all(), to_field_name="code"
+    )
+    users = _users_field(_("Number of users"))
+    years = _years_field(_("Number of years"))
+    start_date = forms.DateField(
+        label=_("Start date"), input_formats=DATE_INPUT_FORMATS, widget=_date_widget()
+    )
+    token = _token_field()
+
+    def __init__(self, *args, user, partners=None, resellers=None, today=None, **kwargs):
+        self.user = user
+        self.today = today or local_today()
+        super().__init__(*args, **kwargs)
+        self.fields["start_date"].initial = self.today
+        if partners is None:
+            del self.fields["partner"]
+        else:
+            self.fields["partner"].queryset = partners
+        if resellers is None:
+            del self.fields["reseller"]
+        else:
+            self.fields["reseller"].queryset = resellers
+            self.fields["reseller"].with_partner = partners is not None
+        self._apply_bootstrap()
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(gettext("Enter the client's name."))
+        return name
+
+    def clean_start_date(self):
+        start = self.cleaned_data["start_date"]
+        if start < self.today:
+            raise forms.ValidationError(gettext("The start date must be today or later."))
+        if start > self.today + relativedelta(years=MAX_START_AHEAD_YEARS):
+            raise forms.ValidationError(
+                gettext("The start date must be within %(years)d years from today.")
+                % {"years": MAX_START_AHEAD_YEARS}
+            )
+        return start
+
+    def clean(self):
+        cleaned_data = super().clean()
+        partner = cleaned_data.get("partner")
+        reseller = cleaned_data.get("reseller")
+        if partner is not None and reseller is not None and reseller.parent_id != partner.pk:
+            self.add_error("reseller", gettext("Select one of the partner's resellers."))
+        self._check_token(cleaned_data)
+        return cleaned_data
+
+
+class AllocationForm(TokenFormMixin, BootstrapFormMixin, forms.Form):
+    """Rule 9: a partner gives licenses to one of its resellers or takes unused ones back."""
+
+    reseller = ResellerChoiceField(label=_("Reseller"), queryset=Organization.objects.none())
+    product = forms.ModelChoiceField(
+        label=_("Product"), queryset=Product.objects.all(), to_field_name="code"
+    )
+    quantity = forms.IntegerField(
+        label=_("Number of licenses"), min_value=1, max_value=services.MAX_QUANTITY
+    )
+    direction = forms.ChoiceField(
+        label=_("Direction"),
+        choices=[
+            (services.GIVE, _("Give to the reseller")),
+            (services.TAKE, _("Take back from the reseller")),
+        ],
+        initial=services.GIVE,
+        widget=forms.RadioSelect,
+    )
+    token = _token_field()
+
+    def __init__(self, *args, user, resellers, with_partner=False, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.fields["reseller"].queryset = resellers
+        self.fields["reseller"].with_partner = with_partner
+        self._apply_bootstrap()
+
+    def clean(self):
+        cleaned_data = super().clean()
+        self._check_token(cleaned_data)
+        return cleaned_data

@@ -1,0 +1,573 @@
+"""The portal's screens: lists, the client record, client creation, renewal, licenses.
+
+Access, in one place:
+- `Visible(user)` builds every queryset a view reads from `visible_to(user)`, so an object
+  outside the user's scope is a 404 (`get_object_or_404` on a scoped queryset) and a form
+  choice outside it is an invalid choice.
+- `manager_required` answers 403 to read-only users before any other check of a request
+  that would change something (CONTRACT.md).
+Writes go through `services.py` only.
+"""
+
+import datetime
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods
+from django_tables2 import RequestConfig
+
+from accounts.models import Organization, OrganizationKind, Scope
+
+from . import selectors, services
+from .dates import local_today
+from .filtersets import MovementFilterSet, SubscriptionFilterSet
+from .forms import AllocationForm, ClientForm, RenewalForm
+from .models import Client, LicenseMovement, LicensePool, Term
+from .tables import (
+    STATUS_ROW_CLASSES,
+    ClientListTable,
+    MovementTable,
+    RenewalTable,
+    status_badge,
+)
+from .tokens import issue_token
+
+PER_PAGE = 25
+MAX_PER_PAGE = 500
+
+
+class Visible:
+    """Everything one user may read, each queryset built from `visible_to(user)`."""
+
+    def __init__(self, user):
+        self.user = user
+        self.scope = Scope.for_user(user)
+
+    def subscriptions(self):
+        return selectors.subscription_rows(self.user)
+
+    def subscriptions_to_renew(self):
+        return selectors.subscriptions_to_renew(self.user)
+
+    def clients(self):
+        return Client.objects.visible_to(self.user).select_related("partner", "reseller")
+
+    def organizations(self):
+        return Organization.objects.visible_to(self.user)
+
+    def partners(self):
+        return self.organizations().partners()
+
+    def resellers(self):
+        return self.organizations().resellers().select_related("parent")
+
+    def pools(self):
+        return LicensePool.objects.visible_to(self.user).select_related("organization", "product")
+
+    def movements(self):
+        return LicenseMovement.objects.visible_to(self.user).select_related(
+            "pool__organization",
+            "pool__product",
+            "subscription__client",
+            "counterpart__organization",
+            "actor",
+        )
+
+    def own_organization(self):
+        """The partner or reseller the user works for (None for publisher staff)."""
+        if self.scope.organization_id is None:
+            return None
+        return (
+            Organization.objects.select_related("parent")
+            .filter(pk=self.scope.organization_id)
+            .first()
+        )
+
+
+def manager_required(view):
+    """Read-only users get 403 on anything that would change something, before any
+    other check: they learn nothing about the objects named in the request."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not Scope.for_user(request.user).can_manage:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _positive_int(value, default):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return number if number > 0 else default
+
+
+def _bounded_int(value, default, maximum):
+    number = _positive_int(value, default)
+    return number if number <= maximum else default
+
+
+class _TableConfig(RequestConfig):
+    """RequestConfig that takes page and per_page from us, already checked and bounded."""
+
+    def configure(self, table):
+        table.request = self.request
+        order_by = self.request.GET.getlist(table.prefixed_order_by_field)
+        if order_by:
+            table.order_by = order_by
+        table.paginate(**self.paginate)
+        return table
+
+
+def configure_table(request, table):
+    """Ordering from `?sort=`, pagination from `?page=` and `?per_page=` (at most 500).
+
+    A page that does not exist answers 404, as Django's own list views do, instead of
+    quietly showing another page than the one asked for.
+    """
+    per_page = min(_positive_int(request.GET.get("per_page"), PER_PAGE), MAX_PER_PAGE)
+    config = {"per_page": per_page}
+    if "page" in request.GET:
+        try:
+            config["page"] = int(request.GET["page"])
+        except ValueError:
+            raise Http404(_("This page does not exist.")) from None
+    try:
+        _TableConfig(request, paginate=config).configure(table)
+    except (EmptyPage, PageNotAnInteger):
+        raise Http404(_("This page does not exist.")) from None
+    return table
+
+
+def _subscription_list(
+    request, *, rows, table_class, template, title, default_order, statuses=None
+):
+    visible = Visible(request.user)
+    filterset = SubscriptionFilterSet(
+        request.GET, queryset=rows, request=request, statuses=statuses
+    )
+    table = table_class(
+        filterset.rows.order_by(*default_order), can_manage=visible.scope.can_manage
+    )
+    configure_table(request, table)
+    return render(
+        request,
+        template,
+        {
+            "title": title,
+            "filter": filterset,
+            "table": table,
+            "per_page_choices": (25, 50, 100, 500),
+        },
+    )
+
+
+@require_GET
+@login_required
+def client_list(request):
+    return _subscription_list(
+        request,
+        rows=Visible(request.user).subscriptions(),
+        table_class=ClientListTable,
+        template="subscriptions/client_list.html",
+        title=_("Client list"),
+        default_order=("client__name", "product__name", "pk"),
+    )
+
+
+@require_GET
+@login_required
+def renewals(request):
+    return _subscription_list(
+        request,
+        rows=Visible(request.user).subscriptions_to_renew(),
+        table_class=RenewalTable,
+        template="subscriptions/renewals.html",
+        title=_("Clients to renew"),
+        default_order=("current_end", "pk"),
+        statuses=selectors.Status.TO_RENEW,
+    )
+
+
+@require_GET
+@login_required
+def client_detail(request, pk):
+    visible = Visible(request.user)
+    client = get_object_or_404(visible.clients(), pk=pk)
+    subscriptions = list(
+        visible.subscriptions().filter(client=client).order_by("product__name", "pk")
+    )
+    # The client is in scope, hence so are its terms.
+    terms = (
+        Term.objects.filter(subscription__client=client)
+        .select_related("subscription__product", "created_by")
+        .order_by("subscription__product__name", "subscription_id", "start_date", "pk")
+    )
+    movements = visible.movements().filter(subscription__client=client)[:200]
+    for subscription in subscriptions:
+        subscription.status_badge = status_badge(subscription.status)
+        subscription.renewable = subscription.status in selectors.Status.RENEWABLE
+        subscription.row_class = STATUS_ROW_CLASSES.get(subscription.status, "")
+    return render(
+        request,
+        "subscriptions/client_detail.html",
+        {
+            "client": client,
+            "subscriptions": subscriptions,
+            "terms": terms,
+            "movements": movements,
+            "can_manage": visible.scope.can_manage,
+        },
+    )
+
+
+# --- renewal ------------------------------------------------------------------------
+
+
+def _renewal_message(*, product, client, end_date, licenses):
+    return ngettext(
+        "%(product)s subscription of %(client)s renewed until %(date)s — %(licenses)d "
+        "license debited.",
+        "%(product)s subscription of %(client)s renewed until %(date)s — %(licenses)d "
+        "licenses debited.",
+        licenses,
+    ) % {
+        "product": product,
+        "client": client,
+        "date": formats.date_format(end_date, "SHORT_DATE_FORMAT"),
+        "licenses": licenses,
+    }
+
+
+def _renewal_done(request, subscription, result):
+    """What a repeated submission answers: the first one's confirmation, nothing more."""
+    try:
+        end_date = datetime.date.fromisoformat(result["end_date"])
+        licenses = int(result["licenses"])
+        same_subscription = int(result["subscription_id"]) == subscription.pk
+    except (KeyError, TypeError, ValueError):
+        same_subscription = False
+    if not same_subscription:
+        messages.info(request, _("This form was already submitted; nothing more was changed."))
+    else:
+        messages.success(
+            request,
+            _renewal_message(
+                product=subscription.product.name,
+                client=subscription.client.name,
+                end_date=end_date,
+                licenses=licenses,
+            ),
+        )
+    return redirect("renewals")
+
+
+@login_required
+@manager_required
+@require_http_methods(["GET", "POST"])
+def renew(request, pk):
+    visible = Visible(request.user)
+    subscription = get_object_or_404(visible.subscriptions(), pk=pk)
+    client = subscription.client
+    payer = client.paying_organization
+    pool_id, balance = services.pool_balance(payer, subscription.product)
+    initial = {"years": 1, "users": subscription.current_users}
+
+    if request.method == "POST":
+        form = RenewalForm(request.POST, user=request.user, client=client)
+        if form.is_valid():
+            try:
+                result = services.renew_subscription(
+                    actor=request.user,
+                    subscription_id=subscription.pk,
+                    years=form.cleaned_data["years"],
+                    users=form.cleaned_data["users"],
+                    token=form.cleaned_data["token"],
+                )
+            except services.AlreadyDone as done:
+                return _renewal_done(request, subscription, done.result)
+            except services.OperationRefused as refusal:
+                field = refusal.field if refusal.field in form.fields else None
+                form.add_error(field, refusal.message)
+                subscription = get_object_or_404(visible.subscriptions(), pk=pk)
+                pool_id, balance = services.pool_balance(payer, subscription.product)
+            else:
+                messages.success(
+                    request,
+                    _renewal_message(
+                        product=subscription.product.name,
+                        client=client.name,
+                        end_date=result.term.end_date,
+                        licenses=result.licenses,
+                    ),
+                )
+                return redirect("renewals")
+        # A fresh token for the next attempt: the one just sent may be spent or invalid.
+        form.data = form.data.copy()
+        form.data["token"] = issue_token(request.user)
+        # The figures the user typed, when they are numbers, like the browser shows them.
+        cost_years = _bounded_int(form.data.get("years"), initial["years"], services.MAX_YEARS)
+        cost_users = _bounded_int(form.data.get("users"), initial["users"], services.MAX_USERS)
+    else:
+        form = RenewalForm(
+            initial={**initial, "token": issue_token(request.user)},
+            user=request.user,
+            client=client,
+        )
+        cost_years, cost_users = initial["years"], initial["users"]
+
+    renewable = subscription.status in selectors.Status.RENEWABLE
+    today = local_today()
+    return render(
+        request,
+        "subscriptions/renew.html",
+        {
+            "subscription": subscription,
+            "client": client,
+            "payer": payer,
+            "pool_id": pool_id,
+            "balance": balance,
+            "balance_after": balance - cost_years * cost_users,
+            "form": form,
+            "renewable": renewable,
+            "status_badge": status_badge(subscription.status),
+            "new_start": (
+                services.new_term_start(subscription, subscription.status, today)
+                if renewable
+                else None
+            ),
+        },
+    )
+
+
+# --- client creation ------------------------------------------------------------------
+
+
+def _client_form_context(visible):
+    """Who creates for whom: staff pick the partner; a partner may pick a reseller; a
+    reseller creates for itself. Returns (form kwargs, partner, reseller) for the last two."""
+    scope = visible.scope
+    if scope.everything:
+        return {"partners": visible.partners(), "resellers": visible.resellers()}, None, None
+    own = visible.own_organization()
+    if own is None:
+        raise PermissionDenied
+    if own.kind == OrganizationKind.RESELLER:
+        return {}, own.parent, own
+    return {"resellers": visible.resellers()}, own, None
+
+
+def _client_created_message(client, licenses):
+    return ngettext(
+        "Client %(client)s created — %(licenses)d license debited from %(organization)s.",
+        "Client %(client)s created — %(licenses)d licenses debited from %(organization)s.",
+        licenses,
+    ) % {
+        "client": client.name,
+        "licenses": licenses,
+        "organization": client.paying_organization.name,
+    }
+
+
+@login_required
+@manager_required
+@require_http_methods(["GET", "POST"])
+def client_new(request):
+    visible = Visible(request.user)
+    form_kwargs, fixed_partner, fixed_reseller = _client_form_context(visible)
+    if request.method == "POST":
+        form = ClientForm(request.POST, user=request.user, **form_kwargs)
+        if form.is_valid():
+            data = form.cleaned_data
+            partner = data.get("partner") or fixed_partner
+            reseller = data.get("reseller") if "reseller" in form.fields else fixed_reseller
+            try:
+                subscription = services.create_client(
+                    actor=request.user,
+                    partner=partner,
+                    reseller=reseller,
+                    name=data["name"],
+                    product=data["product"],
+                    users=data["users"],
+                    years=data["years"],
+                    start_date=data["start_date"],
+                    token=data["token"],
+                )
+            except services.AlreadyDone as done:
+                client = visible.clients().filter(pk=done.result.get("client_id")).first()
+                if client is None:
+                    messages.info(
+                        request, _("This form was already submitted; nothing more was changed.")
+                    )
+                    return redirect("client_list")
+                messages.success(
+                    request, _client_created_message(client, int(done.result.get("licenses", 0)))
+                )
+                return redirect("client_detail", pk=client.pk)
+            except services.OperationRefused as refusal:
+                field = refusal.field if refusal.field in form.fields else None
+                form.add_error(field, refusal.message)
+            else:
+                client = visible.clients().get(pk=subscription.client_id)
+                messages.success(
+                    request,
+                    _client_created_message(client, subscription.users * subscription.years),
+                )
+                return redirect("client_detail", pk=client.pk)
+        form.data = form.data.copy()
+        form.data["token"] = issue_token(request.user)
+    else:
+        form = ClientForm(
+            initial={"token": issue_token(request.user), "years": 1},
+            user=request.user,
+            **form_kwargs,
+        )
+    pools = visible.pools().order_by("organization__name", "product__name", "pk")
+    if visible.scope.everything:
+        pools = pools.none()
+    return render(
+        request,
+        "subscriptions/client_new.html",
+        {
+            "form": form,
+            "pools": pools,
+            "fixed_partner": fixed_partner,
+            "fixed_reseller": fixed_reseller,
+        },
+    )
+
+
+# --- licenses -------------------------------------------------------------------------
+
+
+def _may_allocate(scope):
+    return scope.can_manage and (scope.everything or scope.kind == OrganizationKind.PARTNER)
+
+
+@require_GET
+@login_required
+def licenses(request):
+    visible = Visible(request.user)
+    filterset = MovementFilterSet(request.GET, queryset=visible.movements(), request=request)
+    table = MovementTable(filterset.rows.order_by("-created_at", "-pk"))
+    configure_table(request, table)
+    allocation_form = None
+    if _may_allocate(visible.scope):
+        allocation_form = AllocationForm(
+            initial={"token": issue_token(request.user)},
+            user=request.user,
+            resellers=visible.resellers(),
+            with_partner=visible.scope.everything,
+        )
+    return render(
+        request,
+        "subscriptions/licenses.html",
+        {
+            "pools": visible.pools().order_by("organization__name", "product__name", "pk"),
+            "filter": filterset,
+            "table": table,
+            "allocation_form": allocation_form,
+            "per_page_choices": (25, 50, 100, 500),
+        },
+    )
+
+
+def _allocation_message(result):
+    if result.get("direction") == services.TAKE:
+        text = ngettext(
+            "%(quantity)d %(product)s license taken back from %(reseller)s.",
+            "%(quantity)d %(product)s licenses taken back from %(reseller)s.",
+            result["quantity"],
+        )
+    else:
+        text = ngettext(
+            "%(quantity)d %(product)s license given to %(reseller)s.",
+            "%(quantity)d %(product)s licenses given to %(reseller)s.",
+            result["quantity"],
+        )
+    return text % result
+
+
+@login_required
+@manager_required
+@require_http_methods(["GET", "POST"])
+def allocate(request):
+    visible = Visible(request.user)
+    # A reseller has no resellers of its own: nothing to allocate to.
+    if not _may_allocate(visible.scope):
+        raise PermissionDenied
+    resellers = visible.resellers()
+    if request.method == "POST":
+        form = AllocationForm(
+            request.POST,
+            user=request.user,
+            resellers=resellers,
+            with_partner=visible.scope.everything,
+        )
+        if form.is_valid():
+            data = form.cleaned_data
+            reseller = data["reseller"]
+            try:
+                services.allocate_licenses(
+                    partner=reseller.parent,
+                    reseller=reseller,
+                    product=data["product"],
+                    quantity=data["quantity"],
+                    direction=data["direction"],
+                    actor=request.user,
+                    token=data["token"],
+                )
+            except services.AlreadyDone as done:
+                result = done.result
+                if {"direction", "quantity", "product", "reseller"} <= set(result):
+                    messages.success(request, _allocation_message(result))
+                else:
+                    messages.info(
+                        request, _("This form was already submitted; nothing more was changed.")
+                    )
+                return redirect("licenses")
+            except services.OperationRefused as refusal:
+                field = refusal.field if refusal.field in form.fields else None
+                form.add_error(field, refusal.message)
+            else:
+                messages.success(
+                    request,
+                    _allocation_message(
+                        {
+                            "direction": data["direction"],
+                            "quantity": data["quantity"],
+                            "product": data["product"].name,
+                            "reseller": reseller.name,
+                        }
+                    ),
+                )
+                return redirect("licenses")
+        form.data = form.data.copy()
+        form.data["token"] = issue_token(request.user)
+    else:
+        form = AllocationForm(
+            initial={"token": issue_token(request.user)},
+            user=request.user,
+            resellers=resellers,
+            with_partner=visible.scope.everything,
+        )
+    return render(
+        request,
+        "subscriptions/allocate.html",
+        {
+            "form": form,
+            "pools": visible.pools().order_by("organization__name", "product__name", "pk"),
+        },
+    )
+

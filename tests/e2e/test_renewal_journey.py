@@ -1,0 +1,86 @@
+"""A partner renews a client in a real browser, from the dashboard counter to the list."""
+
+import datetime
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from subscriptions.models import LicenseMovement, LicensePool
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def renewals_to_do(alpha, tbox, grant, partner_user, make_subscription, today):
+    grant(alpha, tbox, 100)
+    soon = today + datetime.timedelta(days=20)
+    subscriptions = [
+        make_subscription(
+            alpha, tbox, end=soon + datetime.timedelta(days=i), users=4, name=f"Société {i}"
+        )
+        for i in range(3)
+    ]
+    make_subscription(
+        alpha, tbox, start=today - datetime.timedelta(days=30), users=2, name="Active SA"
+    )
+    return subscriptions
+
+
+def test_a_partner_renews_a_client_from_the_dashboard(
+    login, live_server, renewals_to_do, screenshot
+):
+    page = login("partner")
+    counter = page.get_by_test_id("companies-to-renew")
+    expect(counter).to_have_text("3")
+    screenshot("dashboard")
+
+    page.get_by_test_id("companies-to-renew-link").click()
+    expect(page).to_have_url(re.compile(r"/renewals/"))
+    rows = page.locator("tr[data-subscription-id]")
+    expect(rows).to_have_count(3)
+    screenshot("renewals")
+
+    target = renewals_to_do[0]
+    page.locator(f"tr[data-subscription-id='{target.pk}'] a[data-testid=renew]").click()
+    expect(page.get_by_test_id("pool-balance")).to_have_text("100")
+    expect(page.get_by_test_id("balance-after")).to_have_text("96")
+
+    page.fill("input[name=years]", "2")
+    page.fill("input[name=users]", "3")
+    # Updated by the browser as the user types, before anything is sent.
+    expect(page.get_by_test_id("balance-after")).to_have_text("94")
+    screenshot("renewal-form")
+    page.get_by_role("button", name="OK").click()
+
+    expect(page.locator("[role=status]").first).to_contain_text("Société 0")
+    expect(page.locator(f"tr[data-subscription-id='{target.pk}']")).to_have_count(0)
+    assert LicensePool.objects.get(organization__name="Alpha Distribution").balance == 94
+    assert LicenseMovement.objects.filter(subscription=target).count() == 1
+
+    page.goto(f"{live_server.url}/")
+    expect(page.get_by_test_id("companies-to-renew")).to_have_text("2")
+
+    page.goto(f"{live_server.url}/clients/")
+    renewed = page.locator(f"tr[data-subscription-id='{target.pk}']")
+    expect(renewed).to_have_attribute("data-status", "renewed")
+    expect(renewed).to_have_attribute("data-end", target.term_end.isoformat())
+    screenshot("client-list")
+
+
+def test_a_renewal_the_pool_cannot_pay_says_how_many_are_missing(
+    login, live_server, alpha, tbox, grant, make_subscription, today, partner_user
+):
+    grant(alpha, tbox, 5)
+    subscription = make_subscription(
+        alpha, tbox, end=today + datetime.timedelta(days=10), users=4, name="Chère SARL"
+    )
+    page = login("partner")
+    page.goto(f"{live_server.url}/subscriptions/{subscription.pk}/renew/")
+    page.fill("input[name=years]", "2")
+    expect(page.get_by_test_id("balance-after")).to_have_text("-3")
+    page.get_by_role("button", name="OK").click()
+
+    expect(page.locator(".invalid-feedback, .errorlist, [role=alert]").first).to_contain_text("3")
+    assert LicensePool.objects.get(organization=alpha, product=tbox).balance == 5
+    assert not LicenseMovement.objects.filter(subscription=subscription).exists()

@@ -1,0 +1,123 @@
+"""Pages run a fixed number of queries, whatever the number of rows they show."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
+
+from subscriptions import services
+from subscriptions.models import Subscription
+
+# Session, user, membership, then the page's own reads; a margin for the middleware.
+BUDGET = 16
+
+
+@pytest.fixture(autouse=True)
+def plain_http(settings):
+    """These tests speak plain HTTP: production's redirect to HTTPS is not what they test."""
+    settings.SECURE_SSL_REDIRECT = False
+
+
+@pytest.fixture
+def add_rows(alpha, alpha_reseller, tbox, tsend, grant, make_subscription, today):
+    """add_rows(n): n more Alpha subscriptions over every status, a third of them managed
+    by its reseller, and as many ledger lines."""
+    grant(alpha, tbox, 10)
+    grant(alpha_reseller, tbox, 10)
+    shapes = [
+        {"end": today + datetime.timedelta(days=15)},
+        {"start": today - datetime.timedelta(days=500), "end": today - datetime.timedelta(days=5)},
+        {"start": today - datetime.timedelta(days=30)},
+        {"start": today + datetime.timedelta(days=30)},
+        {"start": today - datetime.timedelta(days=300), "renewal_years": 1},
+    ]
+    made = {"n": 0}
+
+    def _add(n):
+        for _ in range(n):
+            i = made["n"]
+            made["n"] += 1
+            make_subscription(
+                alpha,
+                tsend if i % 4 == 3 else tbox,
+                reseller=alpha_reseller if i % 3 == 0 else None,
+                users=1 + i % 7,
+                **shapes[i % len(shapes)],
+            )
+            services.grant_licenses(partner=alpha, product=tbox, quantity=1)
+
+    return _add
+
+
+def queries(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+@pytest.fixture
+def partner_client(partner_user):
+    client = HttpClient()
+    client.force_login(partner_user)
+    return client
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/clients/?per_page=500",
+        "/renewals/?per_page=500",
+        "/licenses/?per_page=500",
+        "/clients/?per_page=500&sort=-reseller&status=expiring&q=soc",
+    ],
+)
+def test_a_page_runs_as_many_queries_for_200_rows_as_for_10(
+    partner_client, add_rows, url, django_assert_max_num_queries
+):
+    add_rows(10)
+    small = queries(partner_client, url)
+    add_rows(190)
+    assert Subscription.objects.count() == 200
+    large = queries(partner_client, url)
+    assert large == small
+    with django_assert_max_num_queries(BUDGET):
+        partner_client.get(url)
+
+
+def test_the_renewal_form_runs_as_many_queries_for_200_rows_as_for_10(
+    partner_client, add_rows, alpha, tbox, make_subscription, today, django_assert_max_num_queries
+):
+    target = make_subscription(alpha, tbox, end=today + datetime.timedelta(days=10), users=2)
+    url = f"/subscriptions/{target.pk}/renew/"
+    add_rows(9)
+    small = queries(partner_client, url)
+    add_rows(190)
+    assert queries(partner_client, url) == small
+    with django_assert_max_num_queries(BUDGET):
+        partner_client.get(url)
+
+
+def test_the_client_record_runs_as_many_queries_for_many_subscriptions_as_for_one(
+    partner_client, alpha, tbox, tsend, grant, partner_user, make_subscription, today,
+    django_assert_max_num_queries,
+):
+    grant(alpha, tbox, 1000)
+    first = make_subscription(alpha, tbox, end=today + datetime.timedelta(days=10), users=2)
+    url = f"/clients/{first.client_id}/"
+    small = queries(partner_client, url)
+    for i in range(30):
+        sub = make_subscription(
+            alpha,
+            tsend if i % 2 else tbox,
+            client=first.client,
+            end=today + datetime.timedelta(days=5),
+        )
+        if not i % 2:
+            services.renew_subscription(actor=partner_user, subscription_id=sub.pk, years=1)
+    assert queries(partner_client, url) == small
+    with django_assert_max_num_queries(BUDGET):
+        partner_client.get(url)
