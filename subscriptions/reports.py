@@ -1,0 +1,94 @@
+"""The publisher's monthly report: renewals done and licenses consumed, per partner and
+product (`manage.py monthly_report`)."""
+
+import datetime
+from dataclasses import asdict, dataclass
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import Organization
+
+from .models import LicenseMovement, MovementKind, Product, Term, TermKind
+
+# Ledger kinds that pay for clients' terms. A reversal (an undone renewal) gives licenses
+# back, and the two lines an import without debit writes cancel out, so their sum is what
+# the month really consumed.
+CONSUMING_KINDS = (
+    MovementKind.CREATION,
+    MovementKind.RENEWAL,
+    MovementKind.IMPORT,
+    MovementKind.REVERSAL,
+)
+
+
+@dataclass
+class ReportLine:
+    partner: str
+    partner_id: int
+    product: str
+    renewals: int = 0
+    new_subscriptions: int = 0
+    imported: int = 0
+    licenses_consumed: int = 0
+
+    def as_dict(self):
+        return asdict(self)
+
+
+def month_bounds(month: datetime.date):
+    """The month as aware datetimes in TIME_ZONE: a renewal at 00:30 in Paris on the 1st
+    belongs to that month, although it is still the previous day in UTC."""
+    zone = timezone.get_default_timezone()
+    first = month.replace(day=1)
+    following = first + relativedelta(months=1)
+    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=zone)
+    stop = datetime.datetime.combine(following, datetime.time.min, tzinfo=zone)
+    return start, stop
+
+
+def monthly_report(month: datetime.date):
+    start, stop = month_bounds(month)
+    lines = {}
+
+    def line(partner_id, product_id):
+        return lines.setdefault((partner_id, product_id), ReportLine("", partner_id, ""))
+
+    terms = (
+        Term.objects.filter(created_at__gte=start, created_at__lt=stop)
+        .values("subscription__client__partner_id", "subscription__product_id")
+        .annotate(
+            renewals=Count("pk", filter=Q(kind=TermKind.RENEWAL)),
+            creations=Count("pk", filter=Q(kind=TermKind.CREATION)),
+            imports=Count("pk", filter=Q(kind=TermKind.IMPORT)),
+        )
+        .order_by()
+    )
+    for row in terms:
+        entry = line(row["subscription__client__partner_id"], row["subscription__product_id"])
+        entry.renewals = row["renewals"]
+        entry.new_subscriptions = row["creations"]
+        entry.imported = row["imports"]
+    movements = (
+        LicenseMovement.objects.filter(
+            created_at__gte=start, created_at__lt=stop, kind__in=CONSUMING_KINDS
+        )
+        .annotate(partner_id=Coalesce("pool__organization__parent_id", "pool__organization_id"))
+        .values("partner_id", "pool__product_id")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    )
+    for row in movements:
+        line(row["partner_id"], row["pool__product_id"]).licenses_consumed = -row["total"]
+    partners = dict(
+        Organization.objects.filter(pk__in={key[0] for key in lines}).values_list("pk", "name")
+    )
+    products = dict(
+        Product.objects.filter(pk__in={key[1] for key in lines}).values_list("pk", "code")
+    )
+    for (partner_id, product_id), entry in lines.items():
+        entry.partner = partners.get(partner_id, "")
+        entry.product = products.get(product_id, "")
+    return sorted(lines.values(), key=lambda e: (e.partner, e.partner_id, e.product))
