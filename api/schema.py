@@ -1,0 +1,49 @@
+"""OpenAPI post-processing: every operation documents its problem-details answers."""
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details.",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+    },
+    "required": ["type", "title", "status"],
+    "additionalProperties": True,
+}
+
+PROBLEMS = {
+    "400": "Invalid input or a refused operation",
+    "401": "No valid token",
+    "403": "Read-only user, or not allowed",
+    "404": "Not found, or outside your scope",
+    "405": "Method not allowed",
+    "409": "Refused by a business rule (not enough licenses, already renewed)",
+    "422": "Idempotency-Key reused for another request",
+    "429": "Too many requests for this token",
+}
+WRITE_ONLY = {"409", "422"}
+
+
+def add_problem_responses(result, generator, request, public):
+    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    reference = {"$ref": "#/components/schemas/Problem"}
+    for path in result.get("paths", {}).values():
+        for method, operation in path.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for code, description in PROBLEMS.items():
+                if code in WRITE_ONLY and method == "get":
+                    continue
+                operation["responses"].setdefault(
+                    code,
+                    {
+                        "description": description,
+                        "content": {
+                            "application/problem+json": {"schema": reference},
+                            "application/json": {"schema": reference},
+                        },
+                    },
+                )
+    return result

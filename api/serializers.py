@@ -1,0 +1,156 @@
+"""What the API answers and accepts. Figures of a subscription are its current term's
+(the `with_status` annotations), as on the screens."""
+
+from rest_framework import serializers
+
+from subscriptions import services
+from subscriptions.models import Client, LicenseMovement, Subscription
+from subscriptions.selectors import Status
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField(required=False)
+
+
+class ClientSerializer(serializers.ModelSerializer):
+    partner = serializers.IntegerField(source="partner_id")
+    partner_name = serializers.CharField(source="partner.name")
+    reseller = serializers.IntegerField(source="reseller_id", allow_null=True)
+    reseller_name = serializers.CharField(source="reseller.name", allow_null=True, default=None)
+
+    class Meta:
+        model = Client
+        fields = ["id", "name", "partner", "partner_name", "reseller", "reseller_name"]
+
+
+class QueuedTermSerializer(serializers.Serializer):
+    start_date = serializers.DateField(source="term_start")
+    end_date = serializers.DateField(source="term_end")
+    users = serializers.IntegerField()
+    years = serializers.IntegerField()
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    client = serializers.IntegerField(source="client_id")
+    client_name = serializers.CharField(source="client.name")
+    product = serializers.CharField(source="product.code")
+    product_name = serializers.CharField(source="product.name")
+    reseller = serializers.IntegerField(source="client.reseller_id", allow_null=True)
+    status = serializers.ChoiceField(choices=Status.ALL)
+    start_date = serializers.DateField(source="current_start")
+    end_date = serializers.DateField(source="current_end")
+    users = serializers.IntegerField(source="current_users")
+    years = serializers.IntegerField(source="current_years")
+    pool = serializers.IntegerField(source="pool_id", allow_null=True)
+    queued_renewal = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Subscription
+        fields = [
+            "id", "client", "client_name", "product", "product_name", "reseller", "status",
+            "start_date", "end_date", "users", "years", "pool", "queued_renewal",
+        ]
+
+    def get_queued_renewal(self, obj) -> QueuedTermSerializer(allow_null=True):
+        if obj.status != Status.RENEWED:
+            return None
+        return QueuedTermSerializer(obj).data
+
+
+class ForecastSerializer(serializers.Serializer):
+    needed = serializers.IntegerField(help_text="Users of every subscription to renew now.")
+    companies = serializers.IntegerField()
+    missing = serializers.IntegerField(help_text="max(0, needed − balance)")
+    needed_12_months = serializers.IntegerField(source="needed_12")
+    companies_12_months = serializers.IntegerField(source="companies_12")
+    missing_12_months = serializers.IntegerField(source="missing_12")
+    runs_dry = serializers.DateField(allow_null=True)
+
+
+class PoolSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    organization = serializers.IntegerField(source="organization_id")
+    organization_name = serializers.CharField(source="organization.name")
+    product = serializers.CharField(source="product.code")
+    product_name = serializers.CharField(source="product.name")
+    balance = serializers.IntegerField()
+    forecast = serializers.SerializerMethodField()
+
+    def get_forecast(self, obj) -> ForecastSerializer:
+        return ForecastSerializer(obj).data
+
+
+class MovementSerializer(serializers.ModelSerializer):
+    organization = serializers.IntegerField(source="pool.organization_id")
+    organization_name = serializers.CharField(source="pool.organization.name")
+    product = serializers.CharField(source="pool.product.code")
+    client = serializers.IntegerField(source="subscription.client_id", allow_null=True,
+                                      default=None)
+    counterpart = serializers.IntegerField(source="counterpart_id", allow_null=True)
+    actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
+
+    class Meta:
+        model = LicenseMovement
+        fields = [
+            "id", "pool", "organization", "organization_name", "product", "quantity",
+            "balance_after", "kind", "subscription", "client", "counterpart", "actor",
+            "created_at", "note",
+        ]
+
+
+class RenewalRequestSerializer(serializers.Serializer):
+    years = serializers.IntegerField(min_value=1, max_value=services.MAX_YEARS, default=1)
+    users = serializers.IntegerField(
+        min_value=1, max_value=services.MAX_USERS, required=False,
+        help_text="Defaults to the current users.",
+    )
+
+
+class RenewalResultSerializer(serializers.Serializer):
+    subscription = SubscriptionSerializer()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    users = serializers.IntegerField()
+    years = serializers.IntegerField()
+    licenses = serializers.IntegerField()
+    balance_after = serializers.IntegerField()
+
+
+class BulkRenewalRequestSerializer(serializers.Serializer):
+    subscriptions = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**62),
+        min_length=1,
+        max_length=services.BULK_MAX,
+    )
+    years = serializers.IntegerField(min_value=1, max_value=services.MAX_YEARS, default=1)
+
+
+class BulkLineSerializer(serializers.Serializer):
+    subscription_id = serializers.IntegerField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    users = serializers.IntegerField()
+    years = serializers.IntegerField()
+    licenses = serializers.IntegerField()
+
+
+class BulkPoolSerializer(serializers.Serializer):
+    pool_id = serializers.IntegerField(allow_null=True)
+    product = serializers.CharField()
+    organization = serializers.CharField()
+    balance = serializers.IntegerField()
+    debit = serializers.IntegerField()
+    balance_after = serializers.IntegerField()
+
+
+class BulkRenewalResultSerializer(serializers.Serializer):
+    subscription_ids = serializers.ListField(child=serializers.IntegerField())
+    count = serializers.IntegerField()
+    licenses = serializers.IntegerField()
+    renewals = BulkLineSerializer(many=True)
+    pools = BulkPoolSerializer(many=True)

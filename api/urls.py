@@ -1,0 +1,35 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from . import account_views, views
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("clients", views.ClientViewSet, basename="api-client")
+router.register("subscriptions", views.SubscriptionViewSet, basename="api-subscription")
+router.register("renewals-due", views.RenewalsDueViewSet, basename="api-renewals-due")
+router.register("pools", views.PoolViewSet, basename="api-pool")
+router.register("ledger", views.LedgerViewSet, basename="api-ledger")
+
+urlpatterns = [
+    path("account/api-tokens/", account_views.api_tokens, name="api_tokens"),
+    path(
+        "account/api-tokens/<int:pk>/revoke/",
+        account_views.revoke_api_token,
+        name="revoke_api_token",
+    ),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # Swagger UI from drf-spectacular-sidecar's static files (no CDN). The split view
+    # serves its start-up script as a file and our template has no inline style: the
+    # portal's Content-Security-Policy holds on this page too. (Redoc is left out: its
+    # template loads web fonts from a CDN.)
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="api/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
+]

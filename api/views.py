@@ -1,0 +1,261 @@
+"""The partner API (`/api/v1/`): the screens' scope, roles and service layer, as JSON.
+
+Every queryset comes from `visible_to(user)` (through `subscriptions.views.Visible`), so
+an object outside the caller's scope answers 404; `ManagerForWrites` answers 403 to a
+read-only user before anything else; writes go through `subscriptions.services` with an
+`Idempotency-Key` (same key, same answer, one debit).
+"""
+
+import hashlib
+import json
+
+from django import forms
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+
+from subscriptions import selectors, services
+from subscriptions.filtersets import MovementFilterSet, SubscriptionFilterSet
+from subscriptions.views import Visible
+
+from . import serializers
+from .models import IdempotentRequest
+from .pagination import LedgerCursorPagination
+from .problems import PROBLEM_CONTENT_TYPE, problem, problem_response
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description="A unique key per operation (e.g. a UUID). Sending the same key again "
+    "returns the first answer and changes nothing.",
+)
+
+
+class ScopedFilterBackend(DjangoFilterBackend):
+    """The list filters of the screens, with the status choices the view allows."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        statuses = getattr(view, "filter_statuses", None)
+        if statuses is not None:
+            kwargs["statuses"] = statuses
+        return kwargs
+
+
+class ScopedViewSet(viewsets.GenericViewSet):
+    def visible(self):
+        return Visible(self.request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Clients in your scope"),
+    retrieve=extend_schema(summary="One client"),
+)
+class ClientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    serializer_class = serializers.ClientSerializer
+
+    def get_queryset(self):
+        rows = self.visible().clients().order_by("name", "pk")
+        query = self.request.query_params.get("q")
+        if query:
+            # A form field's checks (no NUL character, which PostgreSQL refuses), as the
+            # screens' filters apply them: bad input is a 400, never a 500.
+            try:
+                query = forms.CharField(max_length=200).clean(query)
+            except forms.ValidationError as error:
+                raise ValidationError({"q": error.messages}) from None
+            rows = rows.filter(name__icontains=query)
+        return rows
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="Name contains")]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+
+def _fingerprint(request):
+    body = json.dumps(request.data, sort_keys=True, default=str)
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def _refusal_problem(refusal):
+    conflict = refusal.code in ("not_enough_licenses", "already_renewed", "not_started")
+    status_code = status.HTTP_409_CONFLICT if conflict else status.HTTP_400_BAD_REQUEST
+    extra = {}
+    if refusal.field:
+        extra["field"] = refusal.field
+    if isinstance(refusal.missing, dict):
+        extra["missing"] = {str(pool): count for pool, count in refusal.missing.items()}
+    elif refusal.missing is not None:
+        extra["missing"] = refusal.missing
+    title = _("Not enough licenses") if refusal.code == "not_enough_licenses" else _(
+        "Operation refused"
+    )
+    return status_code, problem(
+        status_code, code=refusal.code, title=title, detail=refusal.message, **extra
+    )
+
+
+def idempotent(request, operation):
+    """Runs `operation()` → (status, body) once per (user, Idempotency-Key).
+
+    The key is claimed first in the same transaction: a concurrent twin waits on the
+    unique index, then reads and answers the stored result. A refusal is stored too, so
+    the same key always gets the same answer; a new attempt needs a new key.
+    """
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key or len(key) > 255:
+        return problem_response(
+            status.HTTP_400_BAD_REQUEST,
+            code="idempotency_key",
+            title=_("Idempotency-Key required"),
+            detail=_("Send a unique Idempotency-Key header (at most 255 characters)."),
+        )
+    fingerprint = _fingerprint(request)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = IdempotentRequest.objects.create(
+                    user=request.user, key=key, fingerprint=fingerprint
+                )
+        except IntegrityError:
+            record = IdempotentRequest.objects.get(user=request.user, key=key)
+            if record.fingerprint != fingerprint:
+                return problem_response(
+                    status.HTTP_422_UNPROCESSABLE_ENTITY,
+                    code="idempotency_key_reused",
+                    title=_("Idempotency-Key already used"),
+                    detail=_("This Idempotency-Key was used for another request."),
+                )
+            return _stored_response(record, replayed=True)
+        try:
+            status_code, body = operation()
+        except services.OperationRefused as refusal:
+            status_code, body = _refusal_problem(refusal)
+        except NotFound as missing:
+            status_code = status.HTTP_404_NOT_FOUND
+            body = problem(status_code, code="not_found", title=_("Not found."),
+                           detail=str(missing.detail))
+        record.status_code, record.body = status_code, body
+        record.save(update_fields=["status_code", "body"])
+    return _stored_response(record, replayed=False)
+
+
+def _stored_response(record, *, replayed):
+    content_type = PROBLEM_CONTENT_TYPE if record.status_code >= 400 else None
+    return Response(
+        record.body,
+        status=record.status_code,
+        content_type=content_type,
+        headers={"Idempotent-Replayed": "true" if replayed else "false"},
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Subscriptions in your scope, with status and current term"),
+    retrieve=extend_schema(summary="One subscription"),
+)
+class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    serializer_class = serializers.SubscriptionSerializer
+    filter_backends = [ScopedFilterBackend]
+    filterset_class = SubscriptionFilterSet
+
+    def get_queryset(self):
+        return self.visible().subscriptions().order_by("client__name", "product__name", "pk")
+
+    @extend_schema(
+        summary="Renew one subscription",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=serializers.RenewalRequestSerializer,
+        responses={201: serializers.RenewalResultSerializer},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def renew(self, request, pk=None):
+        subscription = self.get_object()
+        data = serializers.RenewalRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+
+        def operation():
+            result = services.renew_subscription(
+                actor=request.user,
+                subscription_id=subscription.pk,
+                years=data.validated_data["years"],
+                users=data.validated_data.get("users"),
+            )
+            body = serializers.RenewalResultSerializer(
+                {
+                    "subscription": result.subscription,
+                    "start_date": result.term.start_date,
+                    "end_date": result.term.end_date,
+                    "users": result.term.users,
+                    "years": result.term.years,
+                    "licenses": result.licenses,
+                    "balance_after": result.balance_after,
+                }
+            ).data
+            return status.HTTP_201_CREATED, json.loads(json.dumps(body, default=str))
+
+        return idempotent(request, operation)
+
+    @extend_schema(
+        summary="Renew several subscriptions in one transaction (all or none)",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=serializers.BulkRenewalRequestSerializer,
+        responses={201: serializers.BulkRenewalResultSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="bulk-renew", filter_backends=[],
+            pagination_class=None)
+    def bulk_renew(self, request):
+        data = serializers.BulkRenewalRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ids = set(data.validated_data["subscriptions"])
+        visible = self.visible().subscriptions().filter(pk__in=ids).count()
+        if visible != len(ids):
+            raise NotFound(_("A selected subscription does not exist."))
+
+        def operation():
+            result = services.renew_subscriptions(
+                actor=request.user, subscription_ids=ids, years=data.validated_data["years"]
+            )
+            return status.HTTP_201_CREATED, services.bulk_result_summary(result)
+
+        return idempotent(request, operation)
+
+
+@extend_schema_view(list=extend_schema(summary="Subscriptions to renew (filters as the list)"))
+class RenewalsDueViewSet(mixins.ListModelMixin, ScopedViewSet):
+    serializer_class = serializers.SubscriptionSerializer
+    filter_backends = [ScopedFilterBackend]
+    filterset_class = SubscriptionFilterSet
+    filter_statuses = selectors.Status.TO_RENEW
+
+    def get_queryset(self):
+        return self.visible().subscriptions_to_renew().order_by("current_end", "pk")
+
+
+@extend_schema_view(list=extend_schema(summary="License pools with balance and forecast"))
+class PoolViewSet(mixins.ListModelMixin, ScopedViewSet):
+    serializer_class = serializers.PoolSerializer
+
+    def get_queryset(self):
+        return selectors.pool_forecast(self.request.user)
+
+
+@extend_schema_view(list=extend_schema(summary="Ledger lines, newest first"))
+class LedgerViewSet(mixins.ListModelMixin, ScopedViewSet):
+    serializer_class = serializers.MovementSerializer
+    filter_backends = [ScopedFilterBackend]
+    filterset_class = MovementFilterSet
+    pagination_class = LedgerCursorPagination
+
+    def get_queryset(self):
+        return self.visible().movements()

@@ -1,0 +1,27 @@
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from api.models import ApiToken
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    # The throttle counts in the cache: each test starts with a full allowance.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_for():
+    """api_for(user): an API client sending a fresh token of that user, in English."""
+
+    def _client(user):
+        _token, key = ApiToken.issue(user, "tests")
+        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        client.key = key
+        return client
+
+    return _client

@@ -1,0 +1,209 @@
+"""Bulk renewal in the browser: tick rows of Clients à renouveler, preview, OK."""
+
+import datetime
+import re
+
+import pytest
+from dateutil.relativedelta import relativedelta
+from django.test import Client as HttpClient
+
+from subscriptions.models import LicenseMovement, LicensePool, Term
+from tests.subscriptions.test_views import by_testid, elements
+
+
+@pytest.fixture(autouse=True)
+def plain_http(settings):
+    settings.SECURE_SSL_REDIRECT = False
+
+
+@pytest.fixture
+def browse(db):
+    def _browse(user):
+        client = HttpClient(headers={"accept-language": "en"})
+        client.force_login(user)
+        return client
+
+    return _browse
+
+
+@pytest.fixture
+def due(make_subscription, today):
+    def _due(partner, product, *, users=2, reseller=None, name=None):
+        end = today + datetime.timedelta(days=12)
+        return make_subscription(
+            partner, product, start=end - relativedelta(years=1) + datetime.timedelta(days=1),
+            end=end, users=users, reseller=reseller, name=name,
+        )
+
+    return _due
+
+
+def _balance(organization, product):
+    return LicensePool.objects.get(organization=organization, product=product).balance
+
+
+def _confirm_data(response):
+    html = response.content.decode()
+    start = html.index('data-testid="bulk-confirm-form"')
+    end = html.index("</form>", start)
+    fragment = html[start:end]
+    data = {}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', fragment):
+        data.setdefault(name, []).append(value)
+    return data
+
+
+def test_each_row_of_the_renewals_list_has_a_box_in_a_form_posting_to_bulk(
+    browse, partner_user, alpha, tbox, due
+):
+    subscription = due(alpha, tbox)
+    response = browse(partner_user).get("/renewals/")
+    html = response.content.decode()
+    form_start = html.index('action="/renewals/bulk/"')
+    box = html.index(f'name="subscriptions" value="{subscription.pk}"')
+    assert form_start < box < html.index("</form>", form_start)
+
+
+def test_read_only_users_get_no_boxes_and_a_403_on_bulk(
+    browse, viewer_user, alpha, tbox, grant, due
+):
+    grant(alpha, tbox, 100)
+    subscription = due(alpha, tbox)
+    assert 'name="subscriptions"' not in browse(viewer_user).get("/renewals/").content.decode()
+    response = browse(viewer_user).post("/renewals/bulk/", {"subscriptions": [subscription.pk]})
+    assert response.status_code == 403
+    assert _balance(alpha, tbox) == 100
+
+
+def test_the_preview_shows_each_term_and_cost_and_the_debit_per_pool_then_ok_renews(
+    browse, partner_user, alpha, alpha_reseller, tbox, grant, due
+):
+    grant(alpha, tbox, 100)
+    grant(alpha_reseller, tbox, 50)
+    selection = [due(alpha, tbox, users=3), due(alpha, tbox, users=4),
+                 due(alpha, tbox, users=5, reseller=alpha_reseller)]
+    client = browse(partner_user)
+
+    preview = client.post(
+        "/renewals/bulk/", {"subscriptions": [s.pk for s in selection], "years": "2"}
+    )
+
+    assert preview.status_code == 200
+    debits = {
+        (element.attrs["data-pool-id"], element.attrs["data-product"]): element.text
+        for element in by_testid(preview, "bulk-debit")
+    }
+    alpha_pool = LicensePool.objects.get(organization=alpha, product=tbox)
+    reseller_pool = LicensePool.objects.get(organization=alpha_reseller, product=tbox)
+    assert debits == {(str(alpha_pool.pk), "TBOX"): "14", (str(reseller_pool.pk), "TBOX"): "10"}
+    after = {e.attrs["data-pool-id"]: e.text for e in by_testid(preview, "bulk-balance-after")}
+    assert after == {str(alpha_pool.pk): "86", str(reseller_pool.pk): "40"}
+    lines = elements(preview, lambda tag, attrs: tag == "tr" and "data-licenses" in attrs)
+    assert sorted(int(line.attrs["data-licenses"]) for line in lines) == [6, 8, 10]
+    new_start = selection[0].term_end + datetime.timedelta(days=1)
+    assert {line.attrs["data-start"] for line in lines} == {new_start.isoformat()}
+    assert _balance(alpha, tbox) == 100  # a preview changes nothing
+
+    confirm = client.post("/renewals/bulk/", _confirm_data(preview))
+    assert confirm.status_code == 302
+    assert confirm["Location"] == "/renewals/"
+    assert (_balance(alpha, tbox), _balance(alpha_reseller, tbox)) == (86, 40)
+    assert LicenseMovement.objects.filter(kind="renewal").count() == 3
+    page = client.get("/renewals/")
+    assert elements(page, lambda tag, attrs: attrs.get("role") in ("status", "alert"))
+
+    # The same confirmation again (double click, retry): nothing more.
+    again = client.post("/renewals/bulk/", _confirm_data(preview))
+    assert again.status_code == 302
+    assert (_balance(alpha, tbox), _balance(alpha_reseller, tbox)) == (86, 40)
+
+
+def test_all_rows_matching_the_filters_selects_the_filtered_rows(
+    browse, partner_user, alpha, tbox, tsend, grant, due
+):
+    grant(alpha, tbox, 100)
+    grant(alpha, tsend, 100)
+    tbox_rows = [due(alpha, tbox), due(alpha, tbox)]
+    due(alpha, tsend)
+    preview = browse(partner_user).post(
+        "/renewals/bulk/", {"all_matching": "1", "product": "TBOX"}
+    )
+    assert preview.status_code == 200
+    selected = {int(v) for v in _confirm_data(preview)["subscriptions"]}
+    assert selected == {s.pk for s in tbox_rows}
+
+
+def test_a_short_pool_is_shown_with_what_is_missing_and_nothing_is_renewed(
+    browse, partner_user, alpha, tbox, grant, due
+):
+    grant(alpha, tbox, 5)
+    selection = [due(alpha, tbox, users=3), due(alpha, tbox, users=4)]
+    client = browse(partner_user)
+    preview = client.post("/renewals/bulk/", {"subscriptions": [s.pk for s in selection]})
+    assert preview.status_code == 200
+    error = by_testid(preview, "bulk-error")
+    assert error and "2 licenses of TBox are missing" in error[0].text
+    assert not by_testid(preview, "bulk-confirm-form")
+    assert _balance(alpha, tbox) == 5
+
+
+def test_a_confirmation_refused_under_way_re_renders_with_the_message(
+    browse, partner_user, alpha, tbox, grant, due
+):
+    from subscriptions import services
+
+    grant(alpha, tbox, 10)
+    selection = [due(alpha, tbox, users=3), due(alpha, tbox, users=4)]
+    client = browse(partner_user)
+    preview = client.post("/renewals/bulk/", {"subscriptions": [s.pk for s in selection]})
+    # Someone else spends the licenses between the preview and OK.
+    services.renew_subscription(actor=partner_user, subscription_id=selection[0].pk, years=1)
+    response = client.post("/renewals/bulk/", _confirm_data(preview))
+    assert response.status_code == 200
+    assert by_testid(response, "bulk-error")
+    assert _balance(alpha, tbox) == 7
+    assert Term.objects.filter(subscription=selection[1], kind="renewal").count() == 0
+
+
+def test_an_id_out_of_scope_is_404_and_nothing_changes(
+    browse, partner_user, alpha, beta, tbox, grant, due
+):
+    grant(alpha, tbox, 100)
+    grant(beta, tbox, 100)
+    mine, theirs = due(alpha, tbox), due(beta, tbox)
+    client = browse(partner_user)
+    both = {"subscriptions": [mine.pk, theirs.pk]}
+    assert client.post("/renewals/bulk/", both).status_code == 404
+    assert client.post("/renewals/bulk/", {"subscriptions": ["abc"]}).status_code == 404
+    data = {"subscriptions": [mine.pk, theirs.pk], "confirm": "1", "years": "1"}
+    assert client.post("/renewals/bulk/", data).status_code == 404
+    assert (_balance(alpha, tbox), _balance(beta, tbox)) == (100, 100)
+
+
+def test_a_confirmation_without_a_valid_token_changes_nothing(
+    browse, partner_user, alpha, tbox, grant, due
+):
+    grant(alpha, tbox, 100)
+    subscription = due(alpha, tbox)
+    response = browse(partner_user).post(
+        "/renewals/bulk/", {"subscriptions": [subscription.pk], "confirm": "1", "token": "x"}
+    )
+    assert response.status_code == 400
+    assert _balance(alpha, tbox) == 100
+
+
+def test_get_is_not_allowed(browse, partner_user, alpha, tbox):
+    assert browse(partner_user).get("/renewals/bulk/").status_code == 405
+
+
+def test_a_renewed_subscription_in_the_selection_is_explained(
+    browse, partner_user, alpha, tbox, grant, due, make_subscription
+):
+    grant(alpha, tbox, 100)
+    renewed = make_subscription(alpha, tbox, renewal_years=1, name="Already SA")
+    response = browse(partner_user).post(
+        "/renewals/bulk/", {"subscriptions": [due(alpha, tbox).pk, renewed.pk]}
+    )
+    assert response.status_code == 200
+    assert "Already SA" in by_testid(response, "bulk-error")[0].text
+    assert not by_testid(response, "bulk-confirm-form")
