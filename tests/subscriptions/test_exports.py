@@ -1,0 +1,213 @@
+"""Exports of the client list and the renewals list, read back as a spreadsheet would.
+
+CSV through the csv module, Excel through openpyxl: the columns are the list's, in the
+user's language, and the rows are exactly the filtered rows of the user's scope.
+"""
+
+import csv
+import datetime
+import io
+
+import openpyxl
+import pytest
+from django.test import Client as HttpClient
+
+from subscriptions import exports
+
+pytestmark = pytest.mark.django_db
+
+CLIENT_LIST_HEADERS = [
+    "Client name",
+    "Product",
+    "Reseller name",
+    "Start date",
+    "End date",
+    "Duration (years)",
+    "Users",
+    "Status",
+]
+RENEWAL_HEADERS = [
+    "Client name",
+    "Subscription",
+    "Reseller name",
+    "Start date",
+    "End date",
+    "Duration (years)",
+    "To renew",
+    "Status",
+]
+
+
+def browser_for(user, language="en"):
+    client = HttpClient(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(user)
+    return client
+
+
+def read_csv(response):
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    delimiter = ";" if body.splitlines()[0].count(";") else ","
+    return list(csv.reader(io.StringIO(body), delimiter=delimiter))
+
+
+def read_xlsx(response):
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+    sheet = workbook.active
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+@pytest.fixture
+def cast(alpha, alpha_reseller, beta, tbox, tsend, make_subscription, today, partner_user):
+    soon = today + datetime.timedelta(days=15)
+    return {
+        "expiring": make_subscription(
+            alpha,
+            tbox,
+            start=soon - datetime.timedelta(days=364),
+            end=soon,
+            users=7,
+            name="Orange SA",
+        ),
+        "expired": make_subscription(
+            alpha,
+            tsend,
+            start=today - datetime.timedelta(days=368),
+            end=today - datetime.timedelta(days=3),
+            users=2,
+            name="Rouge SARL",
+        ),
+        "reseller": make_subscription(
+            alpha,
+            tbox,
+            start=soon - datetime.timedelta(days=364),
+            end=soon,
+            users=3,
+            reseller=alpha_reseller,
+            name="Revendu SAS",
+        ),
+        "active": make_subscription(alpha, tbox, users=9, name="Calme SA"),
+        "other_partner": make_subscription(
+            beta,
+            tbox,
+            start=soon - datetime.timedelta(days=364),
+            end=soon,
+            users=11,
+            name="Beta Client",
+        ),
+    }
+
+
+def test_it_exports_the_client_list_as_csv_with_the_columns_of_the_list(cast, partner_user):
+    response = browser_for(partner_user).get("/clients/", {"export": "csv"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    assert ".csv" in response["Content-Disposition"]
+    rows = read_csv(response)
+    assert rows[0] == CLIENT_LIST_HEADERS
+    names = [row[0] for row in rows[1:]]
+    assert sorted(names) == ["Calme SA", "Orange SA", "Revendu SAS", "Rouge SARL"]
+
+
+def test_it_keeps_the_filters_and_the_sort_in_the_export(cast, partner_user, today):
+    response = browser_for(partner_user).get(
+        "/clients/", {"export": "csv", "product": "TBOX", "sort": "-users"}
+    )
+
+    rows = read_csv(response)
+    assert [row[0] for row in rows[1:]] == ["Calme SA", "Orange SA", "Revendu SAS"]
+    assert [row[6] for row in rows[1:]] == ["9", "7", "3"]
+    assert all(row[1] == "TBox" for row in rows[1:])
+
+
+def test_it_never_exports_a_row_outside_the_users_scope(cast, reseller_user, other_partner_user):
+    reseller_rows = read_csv(browser_for(reseller_user).get("/clients/", {"export": "csv"}))
+    other_rows = read_csv(browser_for(other_partner_user).get("/clients/", {"export": "csv"}))
+
+    assert [row[0] for row in reseller_rows[1:]] == ["Revendu SAS"]
+    assert [row[0] for row in other_rows[1:]] == ["Beta Client"]
+
+
+def test_an_invalid_filter_exports_no_row_rather_than_everything(cast, partner_user, beta_reseller):
+    response = browser_for(partner_user).get(
+        "/clients/", {"export": "csv", "reseller": beta_reseller.pk}
+    )
+
+    assert read_csv(response) == [CLIENT_LIST_HEADERS]
+
+
+def test_it_exports_the_renewals_list_as_xlsx_with_native_dates_and_numbers(
+    cast, partner_user, today
+):
+    response = browser_for(partner_user).get("/renewals/", {"export": "xlsx", "status": "expiring"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == exports.XLSX_CONTENT_TYPE
+    assert ".xlsx" in response["Content-Disposition"]
+    rows = read_xlsx(response)
+    assert rows[0] == RENEWAL_HEADERS
+    body = sorted(rows[1:])
+    assert [row[0] for row in body] == ["Orange SA", "Revendu SAS"]
+    orange = body[0]
+    assert orange[1] == "TBox"
+    assert orange[2] is None or orange[2] == ""
+    assert orange[4].date() == cast["expiring"].term_end
+    assert orange[6] == 7
+    assert orange[7] == "Expiring"
+    assert body[1][2] == "Alpha Revente"
+
+
+def test_the_renewals_export_holds_only_subscriptions_to_renew(cast, partner_user):
+    rows = read_csv(browser_for(partner_user).get("/renewals/", {"export": "csv"}))
+
+    assert sorted(row[0] for row in rows[1:]) == ["Orange SA", "Revendu SAS", "Rouge SARL"]
+
+
+def test_the_export_speaks_the_users_language(cast, partner_user):
+    response = browser_for(partner_user, language="fr").get("/renewals/", {"export": "csv"})
+
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    # French spreadsheets split on ";", and dates read day first.
+    rows = list(csv.reader(io.StringIO(body), delimiter=";"))
+    assert len(rows[0]) == len(RENEWAL_HEADERS)
+    expiring = next(row for row in rows[1:] if row[0] == "Orange SA")
+    assert expiring[7] != "Expiring"
+    assert expiring[4] == cast["expiring"].term_end.strftime("%d/%m/%Y")
+
+
+def test_the_csv_of_english_users_is_comma_separated(cast, partner_user):
+    response = browser_for(partner_user).get("/clients/", {"export": "csv"})
+
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert body.splitlines()[0].startswith("Client name,Product,")
+
+
+def test_an_xlsx_export_stops_at_its_cap_and_says_so(cast, partner_user, monkeypatch):
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 2)
+
+    rows = read_xlsx(browser_for(partner_user).get("/clients/", {"export": "xlsx"}))
+
+    assert len(rows) == 1 + 2 + 1
+    assert "CSV" in rows[-1][0]
+
+
+def test_an_export_link_on_the_list_keeps_the_filters_and_drops_the_page(cast, partner_user):
+    response = browser_for(partner_user).get(
+        "/clients/", {"product": "TBOX", "status": "expiring", "page": 1}
+    )
+
+    html = response.content.decode()
+    start = html.index('data-testid="export-xlsx"')
+    link = html[start : html.index(">", start)]
+    assert "export=xlsx" in link
+    assert "product=TBOX" in link
+    assert "status=expiring" in link
+    assert "page=" not in link
+
+
+def test_anonymous_users_cannot_export():
+    response = HttpClient().get("/clients/", {"export": "csv"})
+
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
