@@ -10,4 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", views.dashboard, name="dashboard"),
     path("", include("subscriptions.urls")),
+    path("", include("api.urls")),
+    path("", include("reminders.urls")),
+    path("", include("accounts.urls")),
 ]

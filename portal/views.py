@@ -1,7 +1,9 @@
 """The dashboard, and the health check the load balancer and `make serve` users call."""
 
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
+from django.db.models import Sum
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import formats
@@ -9,8 +11,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
 from subscriptions import selectors
+from subscriptions.dates import local_today
 from subscriptions.tables import status_badge
-from subscriptions.views import Visible
+from subscriptions.views import Visible, shortfall_rows
 
 DASHBOARD_POOLS = 12
 # What needs attention first; rule 6's precedence order is for computing, not reading.
@@ -30,12 +33,68 @@ CHART_TOP = 18
 CHART_LABELS = 34
 
 
-def _chart(months):
-    """Bars as plain numbers for an inline SVG: no script, no inline style (CSP)."""
-    peak = max((count for _month, count in months), default=0) or 1
+def _licenses_by_month(user, months):
+    """For each month of `months`: the licenses its renewals need (users × one year, rule
+    17) and whether the paying pools still cover every renewal due up to that month, taken
+    in date order from today's balances (overdue ones first). Pools are per organization
+    and product: one pool's surplus never pays for another's shortfall."""
+    from django.db.models.functions import Coalesce, TruncMonth
+
+    from subscriptions.models import LicensePool, Subscription
+
+    if not months:
+        return []
+    first, stop = months[0][0], months[-1][0] + relativedelta(months=1)
+    rows = (
+        Subscription.objects.visible_to(user)
+        .with_status(local_today())
+        .filter(
+            status__in=(selectors.Status.ACTIVE, *selectors.Status.TO_RENEW), term_end__lt=stop
+        )
+        .annotate(payer=Coalesce("client__reseller_id", "client__partner_id"))
+        .annotate(month=TruncMonth("term_end"))
+        .order_by()
+        .values("payer", "product_id", "month")
+        .annotate(licenses=Sum("users"))
+    )
+    balances = {
+        (pool["organization_id"], pool["product_id"]): pool["balance"]
+        for pool in LicensePool.objects.visible_to(user).values(
+            "organization_id", "product_id", "balance"
+        )
+    }
+    needed = {}
+    for row in rows:
+        month = row["month"]
+        month = month.date() if hasattr(month, "date") else month
+        key = (row["payer"], row["product_id"])
+        # Overdue renewals are due now: they count in the first month.
+        needed.setdefault(key, {}).setdefault(max(month, first), 0)
+        needed[key][max(month, first)] += row["licenses"] or 0
+    result, spent = [], {}
+    for month, _count in months:
+        licenses, short = 0, False
+        for key, by_month in needed.items():
+            licenses += by_month.get(month, 0)
+            spent[key] = spent.get(key, 0) + by_month.get(month, 0)
+            # Marked where a renewal falls that its pool can no longer pay.
+            short = short or (by_month.get(month, 0) > 0 and spent[key] > balances.get(key, 0))
+        result.append((licenses, short))
+    return result
+
+
+def _chart(months, licenses=None, balance=0):
+    """Bars as plain numbers for an inline SVG: no script, no inline style (CSP).
+
+    A bar is as tall as the licenses the month's renewals need; a month the pools cannot
+    cover is hatched and marked "!" (readable without colour), with the words in the legend.
+    """
+    licenses = licenses or [(count, False) for _month, count in months]
+    peak = max((needed for needed, _short in licenses), default=0) or 1
     bars = []
     for index, (month, count) in enumerate(months):
-        height = round(CHART_HEIGHT * count / peak) if count else 0
+        needed, short = licenses[index]
+        height = round(CHART_HEIGHT * needed / peak) if needed else 0
         x = CHART_GAP + index * (CHART_BAR_WIDTH + CHART_GAP)
         bars.append(
             {
@@ -44,6 +103,8 @@ def _chart(months):
                 "year": month.year,
                 "long_label": formats.date_format(month, "YEAR_MONTH_FORMAT"),
                 "count": count,
+                "licenses": needed,
+                "short": short,
                 "x": x,
                 "center": x + CHART_BAR_WIDTH // 2,
                 "y": CHART_TOP + CHART_HEIGHT - height,
@@ -60,7 +121,16 @@ def _chart(months):
         "label_y": CHART_TOP + CHART_HEIGHT + 16,
         "year_y": CHART_TOP + CHART_HEIGHT + 30,
         "total": sum(count for _month, count in months),
+        "licenses_total": sum(needed for needed, _short in licenses),
+        "balance": balance,
+        "short_from": next((bar["long_label"] for bar in bars if bar["short"]), None),
     }
+
+
+def _dashboard_chart(visible, user):
+    months = selectors.upcoming_renewals_by_month(user)
+    balance = visible.pools().aggregate(total=Sum("balance"))["total"] or 0
+    return _chart(months, _licenses_by_month(user, months), balance)
 
 
 @require_GET
@@ -93,7 +163,8 @@ def dashboard(request):
             "subscriptions_total": sum(counts.values()),
             "pools": pools[:DASHBOARD_POOLS],
             "more_pools": len(pools) > DASHBOARD_POOLS,
-            "chart": _chart(selectors.upcoming_renewals_by_month(user)),
+            "chart": _dashboard_chart(visible, user),
+            "shortfall": shortfall_rows(user),
         },
     )
 

@@ -26,6 +26,41 @@ def _visible_resellers(request):
     return _visible_organizations(request).resellers()
 
 
+# Publisher staff see every reseller (5 000 for a large publisher): a <select> of them all
+# would weigh more than the page's rows. The menu offers the first ones by name, plus the
+# one filtered on; any reseller in scope is still accepted by id (`?reseller=ID`, the links
+# of the licenses page and the forecast), as validation uses the whole scoped queryset.
+RESELLER_CHOICES_MAX = 200
+
+
+class _CappedChoiceIterator(django_filters.fields.ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if self.field.null_label is not None:
+            yield (self.field.null_value, self.field.null_label)
+        shown = list(self.queryset.order_by("name", "pk")[: RESELLER_CHOICES_MAX + 1])
+        selected = self.field.selected_pk
+        if len(shown) > RESELLER_CHOICES_MAX:
+            shown = shown[:RESELLER_CHOICES_MAX]
+            if selected and all(str(obj.pk) != selected for obj in shown):
+                shown += list(self.queryset.filter(pk=selected))
+        for obj in shown:
+            yield self.choice(obj)
+
+    def __len__(self):
+        return len(list(iter(self)))
+
+
+class _CappedModelChoiceField(django_filters.fields.ModelChoiceField):
+    iterator = _CappedChoiceIterator
+    selected_pk = None
+
+
+class CappedModelChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = _CappedModelChoiceField
+
+
 def _date_widget():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -36,6 +71,9 @@ class BootstrapFilterSet(django_filters.FilterSet):
     @property
     def form(self):
         form = super().form
+        reseller = form.fields.get("reseller")
+        if isinstance(reseller, _CappedModelChoiceField):
+            reseller.selected_pk = getattr(self, "_selected_reseller", None)
         if not getattr(form, "_portal_styled", False):
             for field in form.fields.values():
                 if isinstance(field.widget, forms.Select):
@@ -73,7 +111,7 @@ class SubscriptionFilterSet(BootstrapFilterSet):
         label=_("Product"),
         empty_label=_("All"),
     )
-    reseller = django_filters.ModelChoiceFilter(
+    reseller = CappedModelChoiceFilter(
         field_name="client__reseller",
         queryset=_visible_resellers,
         label=_("Reseller"),
@@ -93,6 +131,8 @@ class SubscriptionFilterSet(BootstrapFilterSet):
 
     def __init__(self, *args, statuses=None, **kwargs):
         super().__init__(*args, **kwargs)
+        selected = self.data.get("reseller") if self.data is not None else None
+        self._selected_reseller = selected if str(selected or "").isdigit() else None
         if statuses is not None:
             self.filters["status"].extra["choices"] = lambda: [
                 choice for choice in status_choices() if choice[0] in statuses

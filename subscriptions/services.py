@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -479,3 +480,596 @@ def pool_balance(organization: Organization, product: Product) -> tuple[int | No
         .first()
     )
     return row if row else (None, 0)
+
+
+# --- bulk renewal (rule 13) -----------------------------------------------------------
+
+
+@dataclass
+class PlannedRenewal:
+    """One line of a bulk renewal: what renewing this subscription would write."""
+
+    subscription: Subscription
+    start: datetime.date
+    end: datetime.date
+    users: int
+    years: int
+    licenses: int
+    pool_key: tuple[int, int]  # (paying organization id, product id)
+
+
+@dataclass
+class PoolDebit:
+    """What a bulk renewal takes from one pool."""
+
+    organization: Organization
+    product: Product
+    pool_id: int | None
+    balance: int
+    debit: int = 0
+    subscriptions: int = 0
+
+    @property
+    def balance_after(self):
+        return self.balance - self.debit
+
+    @property
+    def missing(self):
+        return max(0, self.debit - self.balance)
+
+
+@dataclass
+class BulkRenewalResult:
+    renewals: list[PlannedRenewal]
+    pools: list[PoolDebit]
+
+    @property
+    def licenses(self):
+        return sum(line.licenses for line in self.renewals)
+
+
+BULK_MAX = 5_000
+
+
+def plan_bulk_renewal(subscriptions, *, years, today=None):
+    """Rule 13: each subscription renewed for `years` at its current users. `subscriptions`
+    carry the `with_status` annotations and their client's organizations; raises
+    OperationRefused for one that cannot be renewed. Writes nothing (the preview uses it)."""
+    today = today or local_today()
+    _check_range(years, field="years", low=1, high=MAX_YEARS, label=_("The number of years"))
+    lines = []
+    for subscription in subscriptions:
+        refusal = refusal_for_status(subscription.status)
+        if refusal:
+            refusal.message = f"{subscription.client.name} ({subscription.product.name}): " + (
+                refusal.message
+            )
+            raise refusal
+        # Renewable means no queued renewal: the latest term is the current one.
+        users = subscription.users
+        start = new_term_start(subscription, subscription.status, today)
+        payer = subscription.client.paying_organization
+        lines.append(
+            PlannedRenewal(
+                subscription=subscription,
+                start=start,
+                end=term_end(start, years),
+                users=users,
+                years=years,
+                licenses=users * years,
+                pool_key=(payer.pk, subscription.product_id),
+            )
+        )
+    return lines
+
+
+def _pool_debits(lines, *, lock):
+    """Per paying pool, its balance and the total debit of `lines`, pools in pk order.
+
+    With `lock`, each pool is locked once, in pk order, and the balances are read under
+    the lock (a pool that does not exist yet is created first, empty).
+    """
+    debits = {}
+    for line in lines:
+        key = line.pool_key
+        if key not in debits:
+            debits[key] = PoolDebit(
+                organization=line.subscription.client.paying_organization,
+                product=line.subscription.product,
+                pool_id=None,
+                balance=0,
+            )
+        debits[key].debit += line.licenses
+        debits[key].subscriptions += 1
+    if lock:
+        for organization_id, product_id in debits:
+            _pool(organization_id, product_id)
+    wanted = Q(pk__in=[])
+    for organization_id, product_id in debits:
+        wanted |= Q(organization_id=organization_id, product_id=product_id)
+    pools = LicensePool.objects.filter(wanted).order_by("pk")
+    if lock:
+        pools = pools.select_for_update()
+    for pool_id, organization_id, product_id, balance in pools.values_list(
+        "pk", "organization_id", "product_id", "balance"
+    ):
+        debit = debits.get((organization_id, product_id))
+        if debit is not None:
+            debit.pool_id, debit.balance = pool_id, balance
+    return sorted(
+        debits.values(),
+        key=lambda d: (d.pool_id is None, d.pool_id or 0, d.organization.name, d.product.name),
+    )
+
+
+def bulk_renewal_preview(subscriptions, *, years, today=None):
+    """What `renew_subscriptions` would do, without locking or writing anything."""
+    lines = plan_bulk_renewal(subscriptions, years=years, today=today)
+    return BulkRenewalResult(renewals=lines, pools=_pool_debits(lines, lock=False))
+
+
+def short_pools_refusal(pools):
+    short = [pool for pool in pools if pool.missing]
+    if not short:
+        return None
+    parts = [
+        ngettext(
+            "%(missing)d license of %(product)s is missing in the pool of %(organization)s "
+            "(%(balance)d remaining, %(needed)d needed)",
+            "%(missing)d licenses of %(product)s are missing in the pool of %(organization)s "
+            "(%(balance)d remaining, %(needed)d needed)",
+            pool.missing,
+        )
+        % {
+            "missing": pool.missing,
+            "product": pool.product.name,
+            "organization": pool.organization.name,
+            "balance": pool.balance,
+            "needed": pool.debit,
+        }
+        for pool in short
+    ]
+    return OperationRefused(
+        _("Not enough licenses: %(details)s. Nothing was renewed.") % {"details": "; ".join(parts)},
+        code="not_enough_licenses",
+        missing={pool.pool_id: pool.missing for pool in short},
+    )
+
+
+@transaction.atomic
+def renew_subscriptions(*, actor, subscription_ids, years, token=None, today=None):
+    """Rule 13: renew a selection for `years` each at its current users, all or none.
+
+    Lock order as everywhere: the subscriptions by pk, then each paying pool once, by pk;
+    the pools are checked under their lock before anything is written, so a refusal names
+    every short pool with its missing count. One ledger line per subscription.
+    Callers check the scope: every id must be one the actor may see.
+    """
+    claimed = _claim_token(token, actor=actor, operation="bulk_renew")
+    today = today or local_today()
+    try:
+        ids = sorted({int(pk) for pk in subscription_ids})
+    except (TypeError, ValueError):
+        raise OperationRefused(_("Select subscriptions to renew."), field="subscriptions") from None
+    if not ids:
+        raise OperationRefused(_("Select at least one subscription."), field="subscriptions")
+    if len(ids) > BULK_MAX:
+        raise OperationRefused(
+            _("Select at most %(max)d subscriptions at once.") % {"max": BULK_MAX},
+            field="subscriptions",
+        )
+    _check_range(years, field="years", low=1, high=MAX_YEARS, label=_("The number of years"))
+    subscriptions = list(
+        Subscription.objects.with_status(today)
+        .select_related("client__partner", "client__reseller", "product")
+        .select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    if len(subscriptions) != len(ids):
+        raise OperationRefused(
+            _("A selected subscription does not exist."), field="subscriptions", code="not_found"
+        )
+    lines = plan_bulk_renewal(subscriptions, years=years, today=today)
+    pools = _pool_debits(lines, lock=True)
+    refusal = short_pools_refusal(pools)
+    if refusal:
+        raise refusal
+
+    terms = Term.objects.bulk_create(
+        [
+            Term(
+                subscription=line.subscription,
+                kind=TermKind.RENEWAL,
+                start_date=line.start,
+                end_date=line.end,
+                users=line.users,
+                years=line.years,
+                licenses=line.licenses,
+                created_by=actor,
+            )
+            for line in lines
+        ]
+    )
+    by_key = {(pool.organization.pk, pool.product.pk): pool for pool in pools}
+    movements = []
+    running = {}
+    for pool in pools:
+        # The pool is locked and was checked: this conditional debit cannot fail, and the
+        # balance it returns is the last line's balance_after.
+        balance_after = _change_balance(LicensePool(pk=pool.pool_id), -pool.debit)
+        if balance_after is None:  # pragma: no cover - the lock makes this impossible
+            raise short_pools_refusal([pool]) or OperationRefused(_("Not enough licenses."))
+        running[pool.pool_id] = pool.balance
+    for line, term in zip(lines, terms, strict=True):
+        pool = by_key[line.pool_key]
+        running[pool.pool_id] -= line.licenses
+        movements.append(
+            LicenseMovement(
+                pool_id=pool.pool_id,
+                quantity=-line.licenses,
+                balance_after=running[pool.pool_id],
+                kind=MovementKind.RENEWAL,
+                actor=actor,
+                subscription=line.subscription,
+                term=term,
+                note=_("Bulk renewal"),
+            )
+        )
+    LicenseMovement.objects.bulk_create(movements)
+    updated = []
+    for line in lines:
+        subscription = line.subscription
+        updated.append(
+            Subscription(
+                pk=subscription.pk,
+                previous_term_start=subscription.term_start,
+                previous_term_end=subscription.term_end,
+                previous_users=subscription.users,
+                previous_years=subscription.years,
+                term_start=line.start,
+                term_end=line.end,
+                users=line.users,
+                years=line.years,
+            )
+        )
+    Subscription.objects.bulk_update(
+        updated,
+        [
+            "previous_term_start", "previous_term_end", "previous_users", "previous_years",
+            "term_start", "term_end", "users", "years",
+        ],
+        batch_size=500,
+    )
+    result = BulkRenewalResult(renewals=lines, pools=pools)
+    if claimed:
+        claimed.result = bulk_result_summary(result)
+        claimed.save(update_fields=["result"])
+    logger.info(
+        "bulk_renewal subscriptions=%d years=%d licenses=%d pools=%s actor=%s",
+        len(lines), years, result.licenses,
+        ",".join(f"{pool.pool_id}:{pool.debit}" for pool in pools), actor,
+    )
+    return result
+
+
+def bulk_result_summary(result):
+    """What a repeated submission of the same token answers (stored with the token)."""
+    return {
+        "subscription_ids": [line.subscription.pk for line in result.renewals],
+        "count": len(result.renewals),
+        "licenses": result.licenses,
+        "renewals": [
+            {
+                "subscription_id": line.subscription.pk,
+                "start_date": line.start.isoformat(),
+                "end_date": line.end.isoformat(),
+                "users": line.users,
+                "years": line.years,
+                "licenses": line.licenses,
+            }
+            for line in result.renewals
+        ],
+        "pools": [
+            {
+                "pool_id": pool.pool_id,
+                "product": pool.product.code,
+                "organization": pool.organization.name,
+                "balance": pool.balance,
+                "debit": pool.debit,
+                "balance_after": pool.balance_after,
+            }
+            for pool in result.pools
+        ],
+    }
+
+
+# --- imports (CONTRACT.md `import_clients`; parsing in subscriptions/imports.py) -------
+#
+# Choices, documented in docs/deployment.md too:
+# - One ledger line per imported subscription (kind `import`, linked to its subscription
+#   and term), so the ledger tells which contract took which licenses.
+# - `debit=False` (`--no-debit`, contracts already paid elsewhere) changes no balance. As a
+#   ledger line cannot hold 0 (CHECK quantity <> 0), the explicit note is a pair of lines
+#   per pool, +X then −X of kind `import`, both noting that X licenses were not debited;
+#   the imported terms record 0 licenses debited.
+
+MAX_IMPORT_YEARS = 50
+
+
+@dataclass
+class ImportRow:
+    """One line of an import file, its references resolved (imports.parse builds them)."""
+
+    line: int
+    client: str
+    reseller: Organization | None
+    product: Product
+    users: int
+    start_date: datetime.date
+    end_date: datetime.date
+
+    @property
+    def years(self):
+        from .dates import whole_years_covered
+
+        return whole_years_covered(self.start_date, self.end_date)
+
+    @property
+    def licenses(self):
+        return self.users * self.years
+
+
+@dataclass
+class ImportPool:
+    """What an import takes from one pool."""
+
+    organization: Organization
+    product: Product
+    pool_id: int | None
+    balance: int
+    debit: int = 0
+    subscriptions: int = 0
+
+    @property
+    def balance_after(self):
+        return self.balance - self.debit
+
+    @property
+    def missing(self):
+        return max(0, self.debit - self.balance)
+
+
+@dataclass
+class ImportPlan:
+    partner: Organization
+    rows: list
+    pools: list
+    errors: list  # (line number or None, message)
+    debit: bool = True
+
+    @property
+    def licenses(self):
+        return sum(row.licenses for row in self.rows)
+
+    @property
+    def shortfalls(self):
+        return [pool for pool in self.pools if pool.missing] if self.debit else []
+
+    @property
+    def ok(self):
+        return not self.errors and not self.shortfalls and bool(self.rows)
+
+
+class ImportRefused(OperationRefused):
+    """The file is refused whole; `plan` holds every bad line and every short pool."""
+
+    def __init__(self, plan):
+        super().__init__(_("The import was refused: nothing was imported."), code="import_refused")
+        self.plan = plan
+
+
+def shortfall_message(pool):
+    return ngettext(
+        "Not enough licenses: %(missing)d license is missing in the pool of %(organization)s "
+        "for %(product)s (%(balance)d remaining, %(needed)d needed).",
+        "Not enough licenses: %(missing)d licenses are missing in the pool of %(organization)s "
+        "for %(product)s (%(balance)d remaining, %(needed)d needed).",
+        pool.missing,
+    ) % {
+        "missing": pool.missing,
+        "organization": pool.organization.name,
+        "product": pool.product.code,
+        "balance": pool.balance,
+        "needed": pool.debit,
+    }
+
+
+def _existing_clients(partner, names):
+    """Clients of the partner with these exact names: {(name, reseller id): client}."""
+    return {
+        (client.name, client.reseller_id): client
+        for client in Client.objects.filter(partner=partner, name__in=names)
+    }
+
+
+def plan_import(*, partner, rows, debit=True, lock=False):
+    """Checks every line and what each pool pays, writing nothing but missing empty pools
+    when `lock` (then each pool is locked once, in pk order, for the caller's transaction).
+    """
+    if partner.kind != OrganizationKind.PARTNER:
+        raise OperationRefused(_("Select a partner."), field="partner")
+    errors = []
+    max_name = Client._meta.get_field("name").max_length
+    names = {row.client for row in rows}
+    existing = _existing_clients(partner, names)
+    taken = set(
+        Subscription.objects.filter(client__in=list(existing.values())).values_list(
+            "client__name", "client__reseller_id", "product_id"
+        )
+    )
+    seen = {}
+    good = []
+    for row in rows:
+        problems = []
+        if not row.client:
+            problems.append(_("the client's name is empty."))
+        elif len(row.client) > max_name:
+            problems.append(
+                _("the client's name is at most %(max)d characters long.") % {"max": max_name}
+            )
+        if row.reseller is not None and (
+            row.reseller.kind != OrganizationKind.RESELLER or row.reseller.parent_id != partner.pk
+        ):
+            problems.append(_("%(reseller)s is not a reseller of %(partner)s.")
+                            % {"reseller": row.reseller.name, "partner": partner.name})
+        if isinstance(row.users, bool) or not 1 <= row.users <= MAX_USERS:
+            problems.append(
+                _("the number of users must be from 1 to %(max)d.") % {"max": MAX_USERS}
+            )
+        if row.end_date < row.start_date:
+            problems.append(_("the end date is before the start date."))
+        elif row.years > MAX_IMPORT_YEARS:
+            problems.append(
+                _("a term covers at most %(max)d years.") % {"max": MAX_IMPORT_YEARS}
+            )
+        key = (row.client, row.reseller.pk if row.reseller else None, row.product.pk)
+        if key in seen:
+            problems.append(
+                _("the same client and product are already on line %(line)d.")
+                % {"line": seen[key]}
+            )
+        elif key in taken:
+            problems.append(
+                _("%(client)s already has a subscription to %(product)s.")
+                % {"client": row.client, "product": row.product.name}
+            )
+        seen.setdefault(key, row.line)
+        for problem in problems:
+            errors.append((row.line, problem))
+        if not problems:
+            good.append(row)
+
+    debits = {}
+    for row in good:
+        payer = row.reseller or partner
+        pool = debits.setdefault(
+            (payer.pk, row.product.pk),
+            ImportPool(organization=payer, product=row.product, pool_id=None, balance=0),
+        )
+        pool.debit += row.licenses if debit else 0
+        pool.subscriptions += 1
+    if lock:
+        # Created first (in a fixed order), then each locked once in pk order, as every
+        # service locks pools: an import and a renewal never wait on each other in a cycle.
+        for organization_id, product_id in sorted(debits):
+            debits[(organization_id, product_id)].pool_id = _pool(organization_id, product_id).pk
+        locked = LicensePool.objects.select_for_update().filter(
+            pk__in=[pool.pool_id for pool in debits.values()]
+        ).order_by("pk")
+        by_key = {(p.organization_id, p.product_id): p for p in locked}
+    else:
+        by_key = {
+            (p.organization_id, p.product_id): p
+            for p in LicensePool.objects.filter(
+                organization_id__in={key[0] for key in debits},
+                product_id__in={key[1] for key in debits},
+            )
+        }
+    for key, pool in debits.items():
+        found = by_key.get(key)
+        if found is not None:
+            pool.pool_id, pool.balance = found.pk, found.balance
+    pools = sorted(
+        debits.values(), key=lambda p: (p.organization.name, p.product.code, p.organization.pk)
+    )
+    return ImportPlan(partner=partner, rows=list(rows), pools=pools, errors=errors, debit=debit)
+
+
+@dataclass
+class ImportResult:
+    plan: ImportPlan
+    subscriptions: list
+
+
+@transaction.atomic
+def import_subscriptions(*, partner, rows, actor=None, debit=True, token=None, note=""):
+    """Clients and their current terms from an import file: all or nothing.
+
+    Raises ImportRefused (with every bad line and every short pool) and writes nothing
+    when one line is bad or one pool cannot pay.
+    """
+    claimed = _claim_token(token, actor=actor, operation="import")
+    plan = plan_import(partner=partner, rows=rows, debit=debit, lock=True)
+    if not plan.rows:
+        raise OperationRefused(_("The file holds no subscription to import."), code="empty")
+    if not plan.ok:
+        raise ImportRefused(plan)
+    pools = {(p.organization.pk, p.product.pk): p for p in plan.pools}
+    pool_rows = {p.pk: p for p in LicensePool.objects.filter(
+        pk__in=[p.pool_id for p in plan.pools]).select_related("organization")}
+    clients = _existing_clients(partner, {row.client for row in plan.rows})
+    subscriptions = []
+    for row in plan.rows:
+        reseller_id = row.reseller.pk if row.reseller else None
+        client = clients.get((row.client, reseller_id))
+        if client is None:
+            client = Client.objects.create(name=row.client, partner=partner, reseller=row.reseller)
+            clients[(row.client, reseller_id)] = client
+        years, cost = row.years, row.licenses
+        subscription = Subscription.objects.create(
+            client=client,
+            product=row.product,
+            term_start=row.start_date,
+            term_end=row.end_date,
+            users=row.users,
+            years=years,
+        )
+        term = Term.objects.create(
+            subscription=subscription,
+            kind=TermKind.IMPORT,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            users=row.users,
+            years=years,
+            licenses=cost if debit else 0,
+            created_by=actor,
+        )
+        if debit:
+            payer = row.reseller or partner
+            pool = pool_rows[pools[(payer.pk, row.product.pk)].pool_id]
+            _move(
+                pool, -cost, kind=MovementKind.IMPORT, actor=actor, field="users",
+                subscription=subscription, term=term,
+                note=" ".join(filter(None, [f"import line {row.line}", note])),
+            )
+        subscriptions.append(subscription)
+    if not debit:
+        for planned in plan.pools:
+            licenses = sum(
+                row.licenses for row in plan.rows
+                if (row.reseller or partner).pk == planned.organization.pk
+                and row.product.pk == planned.product.pk
+            )
+            memo = (
+                f"import without debit (--no-debit): {planned.subscriptions} already-paid "
+                f"subscriptions worth {licenses} licenses, not debited. {note}"
+            ).strip()
+            pool = pool_rows[planned.pool_id]
+            _move(pool, licenses, kind=MovementKind.IMPORT, actor=actor, note=memo)
+            _move(pool, -licenses, kind=MovementKind.IMPORT, actor=actor, note=memo)
+    for planned in plan.pools:
+        logger.info(
+            "import partner=%s payer=%s product=%s subscriptions=%d licenses=%d debit=%s "
+            "balance_after=%d actor=%s",
+            partner.pk, planned.organization.pk, planned.product.code, planned.subscriptions,
+            planned.debit, "yes" if debit else "no", planned.balance_after, actor,
+        )
+    if claimed:
+        claimed.result = {
+            "subscriptions": len(subscriptions),
+            "clients": len({s.client_id for s in subscriptions}),
+            "licenses": plan.licenses if debit else 0,
+        }
+        claimed.save(update_fields=["result"])
+    return ImportResult(plan=plan, subscriptions=subscriptions)

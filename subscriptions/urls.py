@@ -1,12 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 urlpatterns = [
     path("clients/", views.client_list, name="client_list"),
     path("clients/new/", views.client_new, name="client_new"),
+    path("clients/import/", import_views.client_import, name="client_import"),
     path("clients/<int:pk>/", views.client_detail, name="client_detail"),
     path("renewals/", views.renewals, name="renewals"),
+    path("renewals/bulk/", views.bulk_renew, name="bulk_renew"),
     path("subscriptions/<int:pk>/renew/", views.renew, name="renew"),
     path("licenses/", views.licenses, name="licenses"),
     path("licenses/allocate/", views.allocate, name="allocate"),

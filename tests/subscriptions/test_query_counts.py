@@ -121,3 +121,40 @@ def test_the_client_record_runs_as_many_queries_for_many_subscriptions_as_for_on
     assert queries(partner_client, url) == small
     with django_assert_max_num_queries(BUDGET):
         partner_client.get(url)
+
+
+@pytest.fixture
+def staff_client(staff):
+    client = HttpClient()
+    client.force_login(staff)
+    return client
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/clients/?per_page=500",
+        "/clients/?sort=end&status=expired",
+        "/renewals/?per_page=500&sort=-end",
+        "/licenses/?per_page=500",
+    ],
+)
+def test_a_staff_page_runs_as_many_queries_for_200_rows_as_for_10(
+    staff_client, add_rows, url, django_assert_max_num_queries
+):
+    add_rows(10)
+    small = queries(staff_client, url)
+    add_rows(190)
+    assert queries(staff_client, url) == small
+    with django_assert_max_num_queries(BUDGET):
+        staff_client.get(url)
+
+
+def test_a_deep_page_runs_as_many_queries_as_the_first_and_past_the_end_is_a_404(
+    partner_client, add_rows
+):
+    add_rows(200)
+    first = queries(partner_client, "/clients/?per_page=10")
+    assert queries(partner_client, "/clients/?per_page=10&page=20") == first
+    assert queries(partner_client, "/clients/?per_page=10&page=15&sort=-end") == first
+    assert partner_client.get("/clients/?per_page=10&page=21").status_code == 404

@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Sum
+from django.utils import translation
 
 from subscriptions import services
 from subscriptions.dates import term_end
@@ -196,7 +197,7 @@ def test_it_refuses_a_second_renewal_while_one_is_queued(
     grant(alpha, tbox, 100)
     renew(partner_user, expiring, years=1)
     before = snapshot()
-    with pytest.raises(OperationRefused) as refused:
+    with pytest.raises(OperationRefused) as refused, translation.override("en"):
         renew(partner_user, expiring, years=1)
     assert refused.value.code == "already_renewed"
     assert "already has a renewal" in refused.value.message
