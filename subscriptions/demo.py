@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 
 from accounts.models import Membership, Organization, OrganizationKind, Role
 
@@ -27,6 +27,7 @@ from . import services
 from .dates import local_today, term_end, window_end
 from .models import (
     Client,
+    LicenseMovement,
     LicensePool,
     Product,
     Subscription,
@@ -692,6 +693,16 @@ def seed_generated(*, count, seed, organizations, products, report, calendar=Non
     return added
 
 
+def _refresh_planner_statistics():
+    """Right after a bulk load PostgreSQL still believes the tables are nearly empty and
+    plans nested loops over everything until autovacuum comes by (docs/benchmarks.md)."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [model._meta.db_table for model in (Client, Subscription, Term, LicenseMovement)]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(tables))
+
+
 def seed(*, clients=0, seed=None, force=False):
     report = SeedReport()
     with_users = bool(settings.DEBUG or force)
@@ -702,6 +713,7 @@ def seed(*, clients=0, seed=None, force=False):
             count=clients, seed=seed, organizations=organizations, products=products,
             report=report, calendar=calendar,
         )
+        _refresh_planner_statistics()
     return report
 
 
