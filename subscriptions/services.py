@@ -500,7 +500,7 @@ class PlannedRenewal:
 
 @dataclass
 class PoolDebit:
-    """What a bulk renewal takes from one pool."""
+    """What a bulk operation (a bulk renewal, an import) takes from one pool."""
 
     organization: Organization
     product: Product
@@ -821,26 +821,6 @@ class ImportRow:
 
 
 @dataclass
-class ImportPool:
-    """What an import takes from one pool."""
-
-    organization: Organization
-    product: Product
-    pool_id: int | None
-    balance: int
-    debit: int = 0
-    subscriptions: int = 0
-
-    @property
-    def balance_after(self):
-        return self.balance - self.debit
-
-    @property
-    def missing(self):
-        return max(0, self.debit - self.balance)
-
-
-@dataclass
 class ImportPlan:
     partner: Organization
     rows: list
@@ -955,7 +935,7 @@ def plan_import(*, partner, rows, debit=True, lock=False):
         payer = row.reseller or partner
         pool = debits.setdefault(
             (payer.pk, row.product.pk),
-            ImportPool(organization=payer, product=row.product, pool_id=None, balance=0),
+            PoolDebit(organization=payer, product=row.product, pool_id=None, balance=0),
         )
         pool.debit += row.licenses if debit else 0
         pool.subscriptions += 1
