@@ -2,6 +2,7 @@
 their organization (publisher staff manage everyone in the admin)."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm, UsernameField
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -9,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from subscriptions.forms import BootstrapFormMixin
 
-from .models import Role
+from .models import (
+    DEFAULT_REMINDER_DAYS,
+    MAX_REMINDER_THRESHOLDS,
+    Organization,
+    Role,
+    parse_reminder_days,
+)
 
 User = get_user_model()
 
@@ -70,3 +77,45 @@ class InvitationForm(PasswordResetForm):
 
     def get_users(self, email):
         return [self.invited_user]
+
+
+class OrganizationSettingsForm(BootstrapFormMixin, forms.ModelForm):
+    """A partner's own renewal window and reminder days (DESIGN.md rule 16)."""
+
+    renewal_window_months = forms.IntegerField(
+        label=_("Renewal window (months)"),
+        min_value=1,
+        max_value=12,
+        required=False,
+    )
+    reminder_days = forms.CharField(
+        label=_("Reminders (days before the end date)"),
+        max_length=40,
+        required=False,
+    )
+
+    class Meta:
+        model = Organization
+        fields = ["renewal_window_months", "reminder_days"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        default_months = settings.RENEWAL_WINDOW_MONTHS
+        window = self.fields["renewal_window_months"]
+        window.help_text = _(
+            "From 1 to 12. Empty: the portal's default, %(months)d months."
+        ) % {"months": default_months}
+        window.widget.attrs["placeholder"] = str(default_months)
+        days = self.fields["reminder_days"]
+        default_days = ", ".join(str(day) for day in DEFAULT_REMINDER_DAYS)
+        days.help_text = _(
+            "Up to %(max)d numbers of days from 1 to 365, separated by commas. Empty: the "
+            "portal's default, %(default)s. A reminder is always sent the day after the end."
+        ) % {"max": MAX_REMINDER_THRESHOLDS, "default": default_days}
+        days.widget.attrs["placeholder"] = default_days
+        self._apply_bootstrap()
+
+    def clean_reminder_days(self):
+        days = parse_reminder_days(self.cleaned_data["reminder_days"])
+        # Stored normalised, latest first, so the admin and the page show the same text.
+        return ",".join(str(day) for day in days)

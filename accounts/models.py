@@ -7,6 +7,7 @@ user acts for, and every `visible_to(user)` queryset method of the project is bu
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.functional import cached_property
@@ -92,6 +93,42 @@ class Scope:
         return Q(pk__in=[])
 
 
+DEFAULT_REMINDER_DAYS = (90, 30, 7)
+MAX_REMINDER_THRESHOLDS = 5
+MAX_REMINDER_DAYS = 365
+
+
+def parse_reminder_days(value):
+    """"90, 30,7" -> (90, 30, 7), latest first; empty -> (). Raises ValidationError."""
+    text = (value or "").strip()
+    if not text:
+        return ()
+    days = set()
+    for part in text.split(","):
+        part = part.strip()
+        if not part.isdigit() or not 1 <= int(part) <= MAX_REMINDER_DAYS:
+            raise ValidationError(
+                _(
+                    "“%(value)s” is not a number of days between 1 and %(max)d: write day "
+                    "counts separated by commas, for example 90, 30, 7."
+                ),
+                code="invalid_day",
+                params={"value": part, "max": MAX_REMINDER_DAYS},
+            )
+        days.add(int(part))
+    if len(days) > MAX_REMINDER_THRESHOLDS:
+        raise ValidationError(
+            _("At most %(max)d reminders before the end date."),
+            code="too_many",
+            params={"max": MAX_REMINDER_THRESHOLDS},
+        )
+    return tuple(sorted(days, reverse=True))
+
+
+def validate_reminder_days(value):
+    parse_reminder_days(value)
+
+
 class OrganizationQuerySet(models.QuerySet):
     def visible_to(self, user):
         scope = Scope.for_user(user)
@@ -123,6 +160,18 @@ class Organization(models.Model):
         null=True,
         blank=True,
         help_text=_("1 to 12; empty means the portal's default. Set on partners."),
+    )
+    reminder_days = models.CharField(
+        _("reminder days before the end"),
+        max_length=40,
+        blank=True,
+        default="",
+        validators=[validate_reminder_days],
+        help_text=_(
+            "Days before the end date when renewal reminders are sent, separated by commas "
+            "(at most 5, 1 to 365 each); empty means 90, 30, 7. The reminder the day after "
+            "the end is always sent. Set on partners."
+        ),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -156,6 +205,15 @@ class Organization(models.Model):
     @property
     def is_reseller(self):
         return self.kind == OrganizationKind.RESELLER
+
+    @property
+    def reminder_thresholds(self):
+        """Days before the end date of this partner's reminders, latest first."""
+        try:
+            return parse_reminder_days(self.reminder_days) or DEFAULT_REMINDER_DAYS
+        except ValidationError:
+            # A value written around the form's validation must not stop the reminders.
+            return DEFAULT_REMINDER_DAYS
 
     @cached_property
     def partner(self):

@@ -17,4 +17,7 @@ urlpatterns = [
         name="account_user_reactivate",
     ),
     path("account/users/<int:pk>/resend/", views.user_resend, name="account_user_resend"),
+    path(
+        "account/organization/", views.organization_settings, name="account_organization"
+    ),
 ]

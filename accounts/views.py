@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from subscriptions.views import manager_required
 
-from .forms import InvitationForm, InviteUserForm, RoleForm
-from .models import Membership, Scope
+from .forms import InvitationForm, InviteUserForm, OrganizationSettingsForm, RoleForm
+from .models import Membership, Organization, OrganizationKind, Scope
 
 User = get_user_model()
 
@@ -187,6 +187,38 @@ def user_resend(request, pk):
             request, _("The invitation was sent again to %(email)s.") % {"email": member.email}
         )
     return redirect("account_user_edit", pk=member.pk)
+
+
+@login_required
+@manager_required
+@require_http_methods(["GET", "POST"])
+def organization_settings(request):
+    """A partner's own renewal window and reminder days (DESIGN.md rule 16).
+
+    Only the partner's managers: its resellers follow the partner's settings and get 403
+    (they have nothing to change), as do read-only users; publisher staff set them per
+    partner in the admin.
+    """
+    scope = Scope.for_user(request.user)
+    if scope.kind != OrganizationKind.PARTNER:
+        if request.user.is_staff:
+            return redirect("admin:accounts_partner_changelist")
+        raise PermissionDenied
+    organization = get_object_or_404(Organization, pk=scope.organization_id)
+    form = OrganizationSettingsForm(
+        request.POST if request.method == "POST" else None, instance=organization
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The settings of %(organization)s were saved.") % {
+            "organization": organization.name
+        })
+        return redirect("account_organization")
+    return render(
+        request,
+        "accounts/organization_settings.html",
+        {"form": form, "organization": organization},
+    )
 
 
 def locked_out(request, original_response=None, credentials=None):

@@ -1,10 +1,11 @@
 """Renewal reminders (CONTRACT.md, `send_renewal_reminders`).
 
 For each subscription to renew, the latest threshold reached (90, 30 and 7 days before the
-end date, the day after it) is sent once, if it never was: a first run, or a run after
-missed days, sends where each subscription stands today and skips the thresholds it passed
-unseen. Recipients are the managers of every organization whose scope holds the
-subscription (its reseller's and its partner's); each gets one digest per run.
+end date, or its partner's own days (rule 16); and the day after it) is sent once, if it
+never was: a first run, or a run after missed days, sends where each subscription stands
+today and skips the thresholds it passed unseen. Recipients are the managers of every
+organization whose scope holds the subscription (its reseller's and its partner's); each
+gets one digest per run.
 
 Once per (subscription, term end, threshold): every reminder of a run is claimed by
 inserting its `ReminderSent` row inside the run's transaction, before any mail leaves, and
@@ -29,7 +30,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import Membership, Role
+from accounts.models import MAX_REMINDER_DAYS, Membership, Role
 from subscriptions.dates import local_today
 from subscriptions.models import Subscription
 from subscriptions.selectors import Status
@@ -45,7 +46,29 @@ THRESHOLDS_LATEST_FIRST = (
     Threshold.DAYS_30,
     Threshold.DAYS_90,
 )
-EARLIEST_DAYS = max(t for t in THRESHOLDS_LATEST_FIRST if t > 0)
+AFTER_END = int(Threshold.AFTER_END)
+
+
+def thresholds_for(partner):
+    """A partner's thresholds, most urgent first: the day after the end always comes first,
+    then its own days before the end (CONTRACT's 7, 30, 90 when it set none)."""
+    days = partner.reminder_thresholds if partner is not None else ()
+    if not days:
+        return THRESHOLDS_LATEST_FIRST
+    return (AFTER_END, *sorted(days))
+
+
+def threshold_label(threshold):
+    if threshold in Threshold.values:
+        return Threshold(threshold).label
+    return ngettext(
+        "%(days)d day before the end", "%(days)d days before the end", threshold
+    ) % {"days": threshold}
+
+
+def _urgency(threshold):
+    """Sort key: the day after the end first, then the fewest days before it."""
+    return (threshold != AFTER_END, threshold)
 
 
 def threshold_date(end: datetime.date, threshold: int) -> datetime.date:
@@ -54,24 +77,25 @@ def threshold_date(end: datetime.date, threshold: int) -> datetime.date:
     return end - datetime.timedelta(days=threshold)
 
 
-def latest_threshold_reached(end: datetime.date, today: datetime.date):
-    for threshold in THRESHOLDS_LATEST_FIRST:
+def latest_threshold_reached(
+    end: datetime.date, today: datetime.date, thresholds=THRESHOLDS_LATEST_FIRST
+):
+    for threshold in thresholds:
         if threshold_date(end, threshold) <= today:
-            return Threshold(threshold)
+            return int(threshold)
     return None
 
 
 def exclude_not_renewing(rows):
-    """Hook for the "not renewing" mark (CONTRACT.md, beyond issue): once subscriptions can
-    be marked as not renewing, filter them out here; until then every one is a candidate.
-    """
-    return rows
+    """Rule 15: a subscription marked as not renewing is no longer to renew, so nobody is
+    reminded of it."""
+    return rows.filter(not_renewing_reason__isnull=True)
 
 
 @dataclass
 class Reminder:
     subscription: Subscription
-    threshold: Threshold
+    threshold: int
     term_end: datetime.date
 
     @property
@@ -99,13 +123,13 @@ class RunResult:
 
 def due_reminders(today: datetime.date):
     """Every reminder due today and never sent, most urgent first."""
-    # Not renewed, started: `active` rows within 90 days are included, as a partner's
-    # own renewal window may be shorter than the first threshold.
+    # Not renewed, started: `active` rows within the earliest threshold any partner may set
+    # are included, as a partner's own renewal window may be shorter than its thresholds.
     rows = (
         Subscription.objects.with_status(today)
         .filter(
             status__in=Status.RENEWABLE,
-            term_end__lte=today + datetime.timedelta(days=EARLIEST_DAYS),
+            term_end__lte=today + datetime.timedelta(days=MAX_REMINDER_DAYS),
         )
         .select_related("client__partner", "client__reseller", "product")
         .order_by("term_end", "pk")
@@ -118,7 +142,9 @@ def due_reminders(today: datetime.date):
     )
     due = []
     for subscription in rows:
-        threshold = latest_threshold_reached(subscription.term_end, today)
+        threshold = latest_threshold_reached(
+            subscription.term_end, today, thresholds_for(subscription.client.partner)
+        )
         if threshold is None:
             continue
         if (subscription.pk, subscription.term_end, int(threshold)) in sent:
@@ -175,12 +201,11 @@ def _absolute(path):
 
 
 def _groups(reminders):
-    order = {threshold: index for index, threshold in enumerate(THRESHOLDS_LATEST_FIRST)}
     groups = defaultdict(list)
     for reminder in sorted(
         reminders,
         key=lambda r: (
-            order[r.threshold], r.term_end, r.subscription.client.name, r.subscription.pk
+            _urgency(r.threshold), r.term_end, r.subscription.client.name, r.subscription.pk
         ),
     ):
         subscription = reminder.subscription
@@ -199,11 +224,10 @@ def _groups(reminders):
     return [
         {
             "threshold": int(threshold),
-            "label": Threshold(threshold).label,
+            "label": threshold_label(threshold),
             "rows": groups[threshold],
         }
-        for threshold in THRESHOLDS_LATEST_FIRST
-        if groups.get(threshold)
+        for threshold in sorted(groups, key=_urgency)
     ]
 
 
@@ -316,5 +340,5 @@ def describe(reminder):
         "client": subscription.client.name,
         "product": subscription.product.code,
         "end": reminder.term_end.isoformat(),
-        "threshold": Threshold(reminder.threshold).label,
+        "threshold": threshold_label(reminder.threshold),
     }
