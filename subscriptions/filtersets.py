@@ -124,6 +124,14 @@ class SubscriptionFilterSet(BootstrapFilterSet):
     end_to = django_filters.DateFilter(
         field_name="current_end", lookup_expr="lte", label=_("End until"), widget=_date_widget()
     )
+    # Rule 15: /renewals/?not_renewing=1 lists the subscriptions marked as not renewing.
+    not_renewing = django_filters.BooleanFilter(
+        field_name="not_renewing_reason",
+        lookup_expr="isnull",
+        exclude=True,
+        label=_("Not renewing"),
+        widget=forms.HiddenInput,
+    )
 
     class Meta:
         model = Subscription

@@ -89,6 +89,14 @@ class SubscriptionQuerySet(models.QuerySet):
         return annotate_current_term(self, today=today)
 
 
+class NotRenewingReason(models.TextChoices):
+    PRICE = "price", _("Price")
+    COMPETITOR = "competitor", _("Switched to a competitor")
+    CLOSED = "closed", _("Company closed")
+    NOT_NEEDED = "not_needed", _("No longer needed")
+    OTHER = "other", _("Other")
+
+
 class Subscription(models.Model):
     """A client's right to use one product, over consecutive terms of whole years.
 
@@ -113,6 +121,26 @@ class Subscription(models.Model):
     previous_users = models.PositiveIntegerField(_("users of the previous term"), null=True)
     previous_years = models.PositiveSmallIntegerField(_("years of the previous term"), null=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Rule 15: a manager's decision that this one will not be renewed (NULL: no mark).
+    not_renewing_reason = models.CharField(
+        _("reason for not renewing"),
+        max_length=16,
+        choices=NotRenewingReason.choices,
+        null=True,
+        blank=True,
+    )
+    not_renewing_comment = models.CharField(
+        _("comment on not renewing"), max_length=500, blank=True, default=""
+    )
+    not_renewing_at = models.DateTimeField(_("marked not renewing at"), null=True, blank=True)
+    not_renewing_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marked not renewing by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     objects = SubscriptionQuerySet.as_manager()
 
@@ -163,6 +191,16 @@ class Term(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Rule 14: an undone renewal stays (its ledger lines point at it), marked cancelled.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cancelled by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("term")

@@ -57,7 +57,8 @@ def monthly_report(month: datetime.date):
         return lines.setdefault((partner_id, product_id), ReportLine("", partner_id, ""))
 
     terms = (
-        Term.objects.filter(created_at__gte=start, created_at__lt=stop)
+        # An undone renewal (rule 14) is no renewal: its reversal refunds it in the ledger.
+        Term.objects.filter(created_at__gte=start, created_at__lt=stop, cancelled_at__isnull=True)
         .values("subscription__client__partner_id", "subscription__product_id")
         .annotate(
             renewals=Count("pk", filter=Q(kind=TermKind.RENEWAL)),

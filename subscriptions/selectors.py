@@ -134,8 +134,9 @@ def subscription_rows(user, *, today=None):
 
 def to_renew_q():
     """Rule 7: what "to renew" means, in one place (on rows annotated by `with_status`).
-    The counter, the renewals list, bulk renewal and the forecast all filter with it."""
-    return Q(status__in=Status.TO_RENEW)
+    The counter, the renewals list, bulk renewal and the forecast all filter with it.
+    Rule 15: a subscription marked "not renewing" is left out."""
+    return Q(status__in=Status.TO_RENEW, not_renewing_reason__isnull=True)
 
 
 def subscriptions_to_renew(user, *, today=None):
@@ -218,9 +219,11 @@ def renewals_due(*, partner=None, window_months=None, today=None):
     if partner is not None:
         rows = rows.filter(client__partner=partner)
     if window_months is None:
-        return rows.filter(status__in=Status.TO_RENEW).annotate(due_status=F("status"))
+        return rows.filter(to_renew_q()).annotate(due_status=F("status"))
     return rows.filter(
-        status__in=Status.RENEWABLE, term_end__lt=window_end(today, window_months)
+        status__in=Status.RENEWABLE,
+        term_end__lt=window_end(today, window_months),
+        not_renewing_reason__isnull=True,
     ).annotate(
         due_status=Case(
             When(term_end__lt=today, then=Value(Status.EXPIRED)),

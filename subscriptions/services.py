@@ -445,6 +445,8 @@ def renew_subscription(*, actor, subscription_id, years, users=None, token=None,
         term_end=end,
         users=users,
         years=years,
+        # Rule 15: renewing it proves the "not renewing" mark wrong.
+        **NOT_RENEWING_CLEARED,
     )
     if claimed:
         claimed.result = {
@@ -731,13 +733,14 @@ def renew_subscriptions(*, actor, subscription_ids, years, token=None, today=Non
                 term_end=line.end,
                 users=line.users,
                 years=line.years,
+                **NOT_RENEWING_CLEARED,
             )
         )
     Subscription.objects.bulk_update(
         updated,
         [
             "previous_term_start", "previous_term_end", "previous_users", "previous_years",
-            "term_start", "term_end", "users", "years",
+            "term_start", "term_end", "users", "years", *NOT_RENEWING_CLEARED,
         ],
         batch_size=500,
     )
@@ -1053,3 +1056,150 @@ def import_subscriptions(*, partner, rows, actor=None, debit=True, token=None, n
         }
         claimed.save(update_fields=["result"])
     return ImportResult(plan=plan, subscriptions=subscriptions)
+
+
+# --- undo a renewal (rule 14) and not renewing (rule 15) -------------------------------
+
+UNDO_HOURS = 168
+
+
+def _live_terms(subscription_id):
+    """The terms that count, latest first: a cancelled renewal is history only."""
+    return Term.objects.filter(
+        subscription_id=subscription_id, cancelled_at__isnull=True
+    ).order_by("-start_date", "-pk")
+
+
+def undo_refusal(term, *, now):
+    """Why the renewal `term` (the latest live one) can no longer be undone, or None."""
+    if term is None or term.kind != TermKind.RENEWAL:
+        return OperationRefused(
+            _("This subscription has no renewal to cancel."), code="nothing_to_undo"
+        )
+    from django.utils import timezone
+
+    today = timezone.localdate(now, timezone=timezone.get_default_timezone())
+    started = term.start_date <= today
+    too_old = now - term.created_at >= datetime.timedelta(hours=UNDO_HOURS)
+    if started and too_old:
+        return OperationRefused(
+            _("This renewal can no longer be cancelled: its term has started and it was "
+              "made more than 7 days ago."),
+            code="too_late",
+        )
+    return None
+
+
+def undoable_term(subscription_id, *, now=None):
+    """The renewal that may be cancelled now, or None (for showing the button)."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    term = _live_terms(subscription_id).first()
+    return None if undo_refusal(term, now=now) else term
+
+
+@transaction.atomic
+def cancel_renewal(*, actor, subscription_id, token=None, now=None):
+    """Rule 14: refund the latest renewal to the pool it was debited from, mark its term
+    cancelled, and put the subscription's columns back as they were before it.
+
+    Locks the subscription first (as a renewal does), so a cancel and a renewal, or two
+    cancels, of one subscription run one after the other and the second sees the first.
+    Callers check the scope and the manager role.
+    """
+    from django.utils import timezone
+
+    claimed = _claim_token(token, actor=actor, operation="cancel_renewal")
+    now = now or timezone.now()
+    subscription = (
+        Subscription.objects.select_related("client", "product")
+        .select_for_update()
+        .get(pk=subscription_id)
+    )
+    live = list(_live_terms(subscription.pk)[:3])
+    term = live[0] if live else None
+    refusal = undo_refusal(term, now=now)
+    if refusal:
+        raise refusal
+    debits = list(
+        LicenseMovement.objects.filter(term=term, kind=MovementKind.RENEWAL).select_related(
+            "pool__organization"
+        )
+    )
+    refund = 0
+    for debit in debits:
+        _move(
+            debit.pool, -debit.quantity, kind=MovementKind.REVERSAL, actor=actor,
+            subscription=subscription, term=term,
+            note=_("Renewal cancelled"),
+        )
+        refund += -debit.quantity
+    Term.objects.filter(pk=term.pk).update(cancelled_at=now, cancelled_by=actor)
+    before = live[2] if len(live) > 2 else None
+    Subscription.objects.filter(pk=subscription.pk).update(
+        term_start=subscription.previous_term_start,
+        term_end=subscription.previous_term_end,
+        users=subscription.previous_users,
+        years=subscription.previous_years,
+        previous_term_start=before.start_date if before else None,
+        previous_term_end=before.end_date if before else None,
+        previous_users=before.users if before else None,
+        previous_years=before.years if before else None,
+    )
+    if claimed:
+        claimed.result = {"subscription_id": subscription.pk, "term_id": term.pk,
+                          "licenses": refund}
+        claimed.save(update_fields=["result"])
+    logger.info(
+        "cancel_renewal subscription=%s term=%s licenses=%d actor=%s",
+        subscription.pk, term.pk, refund, actor,
+    )
+    return refund
+
+
+def _locked_with_status(subscription_id):
+    return (
+        Subscription.objects.with_status(local_today())
+        .select_for_update(of=("self",))
+        .get(pk=subscription_id)
+    )
+
+
+@transaction.atomic
+def mark_not_renewing(*, actor, subscription_id, reason, comment=""):
+    """Rule 15: only an expiring or expired subscription can be marked."""
+    from django.utils import timezone
+
+    from .models import NotRenewingReason
+
+    if reason not in NotRenewingReason.values:
+        raise OperationRefused(_("Choose a reason."), field="reason", code="invalid")
+    subscription = _locked_with_status(subscription_id)
+    if subscription.status not in Status.TO_RENEW:
+        raise OperationRefused(
+            _("Only an expiring or expired subscription can be marked as not renewing."),
+            code="not_to_renew",
+        )
+    Subscription.objects.filter(pk=subscription.pk).update(
+        not_renewing_reason=reason,
+        not_renewing_comment=(comment or "")[:500],
+        not_renewing_at=timezone.now(),
+        not_renewing_by=actor,
+    )
+    logger.info("not_renewing subscription=%s reason=%s actor=%s",
+                subscription.pk, reason, actor)
+
+
+@transaction.atomic
+def clear_not_renewing(*, actor, subscription_id):
+    Subscription.objects.filter(pk=subscription_id).update(**NOT_RENEWING_CLEARED)
+    logger.info("not_renewing_cleared subscription=%s actor=%s", subscription_id, actor)
+
+
+NOT_RENEWING_CLEARED = {
+    "not_renewing_reason": None,
+    "not_renewing_comment": "",
+    "not_renewing_at": None,
+    "not_renewing_by": None,
+}

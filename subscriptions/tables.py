@@ -296,13 +296,21 @@ class SubscriptionRowsTable(FastRowsMixin, tables.Table):
             "data-end": lambda record: record.current_end.isoformat(),
             "data-pool-id": lambda record: record.pool_id or "",
             "class": lambda record: STATUS_ROW_CLASSES.get(record.status, ""),
+            # Rule 15: a marked row keeps its status and colour, plus this marker.
+            "data-not-renewing": lambda record: "1" if record.not_renewing_reason else None,
         }
 
     def __init__(self, *args, can_manage=False, **kwargs):
         self.can_manage = can_manage
         super().__init__(*args, **kwargs)
 
-    def render_status(self, value):
+    def render_status(self, value, record):
+        if record.not_renewing_reason:
+            return format_html(
+                '{} <span class="badge text-bg-dark" data-testid="not-renewing-badge">{}</span>',
+                status_badge(value),
+                _("Not renewing"),
+            )
         return status_badge(value)
 
 

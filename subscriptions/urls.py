@@ -10,6 +10,10 @@ urlpatterns = [
     path("renewals/", views.renewals, name="renewals"),
     path("renewals/bulk/", views.bulk_renew, name="bulk_renew"),
     path("subscriptions/<int:pk>/renew/", views.renew, name="renew"),
+    path(
+        "subscriptions/<int:pk>/cancel-renewal/", views.cancel_renewal, name="cancel_renewal"
+    ),
+    path("subscriptions/<int:pk>/not-renewing/", views.not_renewing, name="not_renewing"),
     path("licenses/", views.licenses, name="licenses"),
     path("licenses/allocate/", views.allocate, name="allocate"),
 ]

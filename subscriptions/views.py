@@ -20,7 +20,7 @@ from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -203,7 +203,14 @@ def client_list(request):
 def renewals(request):
     return _subscription_list(
         request,
-        rows=Visible(request.user).subscriptions_to_renew(),
+        rows=(
+            # Rule 15: the marked ones are out of "to renew", and listed on request.
+            Visible(request.user).subscriptions().filter(
+                status__in=selectors.Status.TO_RENEW, not_renewing_reason__isnull=False
+            )
+            if request.GET.get("not_renewing") in ("1", "true", "True")
+            else Visible(request.user).subscriptions_to_renew()
+        ),
         table_class=RenewalTable,
         template="subscriptions/renewals.html",
         title=_("Clients to renew"),
@@ -236,16 +243,26 @@ def client_detail(request, pk):
         visible.subscriptions().filter(client=client).order_by("product__name", "pk")
     )
     # The client is in scope, hence so are its terms.
-    terms = (
+    terms = list(
         Term.objects.filter(subscription__client=client)
-        .select_related("subscription__product", "created_by")
+        .select_related("subscription__product", "created_by", "cancelled_by")
         .order_by("subscription__product__name", "subscription_id", "start_date", "pk")
     )
+    # Rule 14, from the terms already read: the latest live term of each subscription.
+    latest_live = {}
+    for term in terms:
+        if term.cancelled_at is None:
+            latest_live[term.subscription_id] = term
+    now = timezone.now()
     movements = visible.movements().filter(subscription__client=client)[:200]
     for subscription in subscriptions:
         subscription.status_badge = status_badge(subscription.status)
         subscription.renewable = subscription.status in selectors.Status.RENEWABLE
         subscription.row_class = STATUS_ROW_CLASSES.get(subscription.status, "")
+        subscription.undoable = visible.scope.can_manage and (
+            services.undo_refusal(latest_live.get(subscription.pk), now=now) is None
+        )
+        subscription.markable = subscription.status in selectors.Status.TO_RENEW
     back_url, back_label = _back_to_list(request)
     return render(
         request,
@@ -737,14 +754,127 @@ def shortfall_rows(user):
     missing, and a link to the renewals it must pay for."""
     from urllib.parse import urlencode
 
+    from accounts.models import Organization
+
     from .dates import window_months
 
-    months = window_months()
+    default_months = window_months()
     rows = list(selectors.pool_forecast(user))
+    # Rule 16: "the next N months" is the window of the pool's partner, as its statuses are.
+    partner_of = {pool.pk: pool.organization.parent_id or pool.organization_id for pool in rows}
+    windows = dict(
+        Organization.objects.filter(pk__in=set(partner_of.values())).values_list(
+            "pk", "renewal_window_months"
+        )
+    )
     for pool in rows:
+        months = windows.get(partner_of[pool.pk]) or default_months
         pool.message = shortfall_message(pool, months) if pool.missing else ""
         query = {"product": pool.product.code}
         if pool.organization.kind == OrganizationKind.RESELLER:
             query["reseller"] = pool.organization_id
         pool.renewals_url = f"{reverse('renewals')}?{urlencode(query)}"
     return rows
+
+
+# --- undo a renewal (rule 14) and not renewing (rule 15) -------------------------------
+
+
+@login_required
+@manager_required
+@require_http_methods(["GET", "POST"])
+def cancel_renewal(request, pk):
+    visible = Visible(request.user)
+    subscription = get_object_or_404(visible.subscriptions(), pk=pk)
+    client = subscription.client
+    error = None
+    if request.method == "POST":
+        token = request.POST.get("token")
+        if not token_is_valid(request.user, token):
+            error = TOKEN_INVALID
+        else:
+            try:
+                refund = services.cancel_renewal(
+                    actor=request.user, subscription_id=subscription.pk, token=token
+                )
+            except services.AlreadyDone:
+                messages.info(
+                    request, _("This form was already submitted; nothing more was changed.")
+                )
+                return redirect("client_detail", client.pk)
+            except services.OperationRefused as refusal:
+                error = refusal.message
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "The renewal of the %(product)s subscription of %(client)s was "
+                        "cancelled — %(licenses)d license refunded.",
+                        "The renewal of the %(product)s subscription of %(client)s was "
+                        "cancelled — %(licenses)d licenses refunded.",
+                        refund,
+                    )
+                    % {"product": subscription.product.name, "client": client.name,
+                       "licenses": refund},
+                )
+                return redirect("client_detail", client.pk)
+    term = services.undoable_term(subscription.pk)
+    if term is None and error is None:
+        error = _("This subscription has no renewal that can still be cancelled.")
+    return render(
+        request,
+        "subscriptions/cancel_renewal.html",
+        {
+            "subscription": subscription,
+            "client": client,
+            "term": term,
+            "error": error,
+            "token": issue_token(request.user),
+        },
+    )
+
+
+@login_required
+@manager_required
+@require_http_methods(["GET", "POST"])
+def not_renewing(request, pk):
+    from .models import NotRenewingReason
+
+    visible = Visible(request.user)
+    subscription = get_object_or_404(visible.subscriptions(), pk=pk)
+    client = subscription.client
+    error = None
+    if request.method == "POST":
+        if request.POST.get("clear"):
+            services.clear_not_renewing(actor=request.user, subscription_id=subscription.pk)
+            messages.success(request, _("The “not renewing” mark was removed."))
+            return redirect("client_detail", client.pk)
+        try:
+            services.mark_not_renewing(
+                actor=request.user,
+                subscription_id=subscription.pk,
+                reason=request.POST.get("reason", ""),
+                comment=request.POST.get("comment", ""),
+            )
+        except services.OperationRefused as refusal:
+            error = refusal.message
+        else:
+            messages.success(
+                request,
+                _("The %(product)s subscription of %(client)s is marked as not renewing.")
+                % {"product": subscription.product.name, "client": client.name},
+            )
+            return redirect("renewals")
+    return render(
+        request,
+        "subscriptions/not_renewing.html",
+        {
+            "subscription": subscription,
+            "client": client,
+            "error": error,
+            "reasons": NotRenewingReason.choices,
+            "markable": subscription.status in selectors.Status.TO_RENEW,
+            "selected": request.POST.get("reason", subscription.not_renewing_reason or ""),
+            "comment": request.POST.get("comment", subscription.not_renewing_comment or ""),
+        },
+    )

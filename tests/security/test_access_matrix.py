@@ -59,11 +59,19 @@ EXPECTED = {
     "client_detail": row(anonymous=(LOGIN, 405), default=(200, 405), other=(404, 405)),
     "client_new": FORM_PAGE,
     "renew": row(default=(200, 200), viewer=(403, 403), other=(404, 404)),
+    # Rules 14 and 15: no token / no reason re-renders the page with a message.
+    "cancel_renewal": row(default=(200, 200), viewer=(403, 403), other=(404, 404)),
+    "not_renewing": row(default=(200, 200), viewer=(403, 403), other=(404, 404)),
     # A reseller has no resellers to allocate to.
     "allocate": row(default=(200, 200), viewer=(403, 403), reseller=(403, 403)),
     # No selection: back to the list with a message.
     "bulk_renew": row(default=(405, 302), viewer=(403, 403)),
     "reminder_preferences": row(default=(200, 200)),
+    # A partner's own settings (rule 16): its managers only; staff use the Partner admin.
+    # Both fields are optional, so an empty POST is valid: back to the defaults, redirect.
+    "account_organization": row(
+        default=(200, 302), viewer=(403, 403), reseller=(403, 403), staff=NOT_STAFF
+    ),
     # Users of the organization (accounts/views.py).
     "account_users": row(
         anonymous=(LOGIN, 405), default=(200, 405), viewer=(403, 405), staff=(302, 405)
@@ -169,7 +177,7 @@ def world(
 def url_for(name, pattern, world):
     if name in {"client_detail"}:
         return reverse(name, args=[world["client"].pk])
-    if name in {"renew"}:
+    if name in {"renew", "cancel_renewal", "not_renewing"}:
         return reverse(name, args=[world["subscription"].pk])
     if name and name.startswith("account_user_") and name != "account_user_invite":
         return reverse(name, args=[world["member"].pk])
