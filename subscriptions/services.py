@@ -88,6 +88,13 @@ def _claim_token(token, *, actor, operation):
         raise AlreadyDone(existing.result if existing else {}) from None
 
 
+def _remember(claimed, result):
+    """Stores what an operation did on its token, for a repeated submission to answer with."""
+    if claimed:
+        claimed.result = result
+        claimed.save(update_fields=["result"])
+
+
 def _pool(organization_id, product_id):
     pool, _created = LicensePool.objects.get_or_create(
         organization_id=organization_id, product_id=product_id
@@ -224,14 +231,12 @@ def allocate_licenses(
             note=note,
             counterpart=counterpart,
         )
-    if claimed:
-        claimed.result = {
-            "direction": direction,
-            "quantity": quantity,
-            "reseller": reseller.name,
-            "product": product.name,
-        }
-        claimed.save(update_fields=["result"])
+    _remember(claimed, {
+        "direction": direction,
+        "quantity": quantity,
+        "reseller": reseller.name,
+        "product": product.name,
+    })
     logger.info(
         "allocation partner=%s reseller=%s product=%s direction=%s quantity=%d actor=%s",
         partner.pk, reseller.pk, product.code, direction, quantity, actor,
@@ -280,13 +285,11 @@ def create_client(
         client=client, product=product, users=users, years=years, start_date=start_date,
         actor=actor,
     )
-    if claimed:
-        claimed.result = {
-            "client_id": client.pk,
-            "subscription_id": subscription.pk,
-            "licenses": users * years,
-        }
-        claimed.save(update_fields=["result"])
+    _remember(claimed, {
+        "client_id": client.pk,
+        "subscription_id": subscription.pk,
+        "licenses": users * years,
+    })
     return subscription
 
 
@@ -309,13 +312,11 @@ def add_subscription(
         client=client, product=product, users=users, years=years, start_date=start_date,
         actor=actor,
     )
-    if claimed:
-        claimed.result = {
-            "client_id": client.pk,
-            "subscription_id": subscription.pk,
-            "licenses": users * years,
-        }
-        claimed.save(update_fields=["result"])
+    _remember(claimed, {
+        "client_id": client.pk,
+        "subscription_id": subscription.pk,
+        "licenses": users * years,
+    })
     return subscription
 
 
@@ -448,14 +449,12 @@ def renew_subscription(*, actor, subscription_id, years, users=None, token=None,
         # Rule 15: renewing it proves the "not renewing" mark wrong.
         **NOT_RENEWING_CLEARED,
     )
-    if claimed:
-        claimed.result = {
-            "subscription_id": subscription.pk,
-            "term_id": term.pk,
-            "licenses": cost,
-            "end_date": end.isoformat(),
-        }
-        claimed.save(update_fields=["result"])
+    _remember(claimed, {
+        "subscription_id": subscription.pk,
+        "term_id": term.pk,
+        "licenses": cost,
+        "end_date": end.isoformat(),
+    })
     logger.info(
         "renewal subscription=%s payer=%s product=%s users=%d years=%d licenses=%d "
         "balance_after=%d actor=%s",
@@ -745,9 +744,7 @@ def renew_subscriptions(*, actor, subscription_ids, years, token=None, today=Non
         batch_size=500,
     )
     result = BulkRenewalResult(renewals=lines, pools=pools)
-    if claimed:
-        claimed.result = bulk_result_summary(result)
-        claimed.save(update_fields=["result"])
+    _remember(claimed, bulk_result_summary(result))
     logger.info(
         "bulk_renewal subscriptions=%d years=%d licenses=%d pools=%s actor=%s",
         len(lines), years, result.licenses,
@@ -1048,13 +1045,11 @@ def import_subscriptions(*, partner, rows, actor=None, debit=True, token=None, n
             partner.pk, planned.organization.pk, planned.product.code, planned.subscriptions,
             planned.debit, "yes" if debit else "no", planned.balance_after, actor,
         )
-    if claimed:
-        claimed.result = {
-            "subscriptions": len(subscriptions),
-            "clients": len({s.client_id for s in subscriptions}),
-            "licenses": plan.licenses if debit else 0,
-        }
-        claimed.save(update_fields=["result"])
+    _remember(claimed, {
+        "subscriptions": len(subscriptions),
+        "clients": len({s.client_id for s in subscriptions}),
+        "licenses": plan.licenses if debit else 0,
+    })
     return ImportResult(plan=plan, subscriptions=subscriptions)
 
 
@@ -1147,10 +1142,8 @@ def cancel_renewal(*, actor, subscription_id, token=None, now=None):
         previous_users=before.users if before else None,
         previous_years=before.years if before else None,
     )
-    if claimed:
-        claimed.result = {"subscription_id": subscription.pk, "term_id": term.pk,
-                          "licenses": refund}
-        claimed.save(update_fields=["result"])
+    _remember(claimed, {"subscription_id": subscription.pk, "term_id": term.pk,
+                      "licenses": refund})
     logger.info(
         "cancel_renewal subscription=%s term=%s licenses=%d actor=%s",
         subscription.pk, term.pk, refund, actor,
