@@ -19,7 +19,8 @@ PROBLEMS = {
     "403": "Read-only user, or not allowed",
     "404": "Not found, or outside your scope",
     "405": "Method not allowed",
-    "409": "Refused by a business rule (not enough licenses, already renewed)",
+    "409": "Refused by a business rule (not enough licenses, already renewed, nothing to "
+    "undo or too late to undo, not due)",
     "422": "Idempotency-Key reused for another request",
     "429": "Too many requests for this token",
 }

@@ -4,7 +4,14 @@
 from rest_framework import serializers
 
 from subscriptions import services
-from subscriptions.models import Client, LicenseMovement, Subscription
+from subscriptions.models import (
+    Client,
+    LicenseMovement,
+    NotRenewingReason,
+    Subscription,
+    Term,
+    TermKind,
+)
 from subscriptions.selectors import Status
 
 
@@ -35,6 +42,42 @@ class QueuedTermSerializer(serializers.Serializer):
     years = serializers.IntegerField()
 
 
+class NotRenewingSerializer(serializers.Serializer):
+    """A manager's mark that this subscription will not be renewed: why, who, when."""
+
+    reason = serializers.ChoiceField(source="not_renewing_reason",
+                                     choices=NotRenewingReason.choices)
+    reason_label = serializers.CharField(source="get_not_renewing_reason_display")
+    comment = serializers.CharField(source="not_renewing_comment", allow_blank=True)
+    marked_at = serializers.DateTimeField(source="not_renewing_at", allow_null=True)
+    marked_by = serializers.CharField(source="not_renewing_by.username", allow_null=True,
+                                      default=None)
+
+
+class CancelledTermSerializer(serializers.Serializer):
+    """A cancelled renewal, kept as history: its debit and its refund point at it."""
+
+    id = serializers.IntegerField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    users = serializers.IntegerField()
+    years = serializers.IntegerField()
+    licenses = serializers.IntegerField(help_text="Licenses debited, then refunded.")
+    created_at = serializers.DateTimeField(help_text="When the renewal was made.")
+    cancelled_at = serializers.DateTimeField()
+    cancelled_by = serializers.CharField(source="cancelled_by.username", allow_null=True,
+                                         default=None)
+
+
+def cancelled_renewals():
+    """The undone renewals, latest first (prefetched as `cancelled_renewals`)."""
+    return (
+        Term.objects.filter(kind=TermKind.RENEWAL, cancelled_at__isnull=False)
+        .select_related("cancelled_by")
+        .order_by("-cancelled_at", "-pk")
+    )
+
+
 class SubscriptionSerializer(serializers.ModelSerializer):
     client = serializers.IntegerField(source="client_id")
     client_name = serializers.CharField(source="client.name")
@@ -48,18 +91,34 @@ class SubscriptionSerializer(serializers.ModelSerializer):
     years = serializers.IntegerField(source="current_years")
     pool = serializers.IntegerField(source="pool_id", allow_null=True)
     queued_renewal = serializers.SerializerMethodField()
+    not_renewing = serializers.SerializerMethodField()
+    last_cancelled_renewal = serializers.SerializerMethodField()
 
     class Meta:
         model = Subscription
         fields = [
             "id", "client", "client_name", "product", "product_name", "reseller", "status",
             "start_date", "end_date", "users", "years", "pool", "queued_renewal",
+            "not_renewing", "last_cancelled_renewal",
         ]
 
     def get_queued_renewal(self, obj) -> QueuedTermSerializer(allow_null=True):
         if obj.status != Status.RENEWED:
             return None
         return QueuedTermSerializer(obj).data
+
+    def get_not_renewing(self, obj) -> NotRenewingSerializer(allow_null=True):
+        if obj.not_renewing_reason is None:
+            return None
+        return NotRenewingSerializer(obj).data
+
+    def get_last_cancelled_renewal(self, obj) -> CancelledTermSerializer(allow_null=True):
+        # Lists prefetch them (one query a page); a single answer reads its own.
+        if hasattr(obj, "cancelled_renewals"):
+            term = obj.cancelled_renewals[0] if obj.cancelled_renewals else None
+        else:
+            term = cancelled_renewals().filter(subscription=obj).first()
+        return CancelledTermSerializer(term).data if term else None
 
 
 class ForecastSerializer(serializers.Serializer):
@@ -119,6 +178,21 @@ class RenewalResultSerializer(serializers.Serializer):
     years = serializers.IntegerField()
     licenses = serializers.IntegerField()
     balance_after = serializers.IntegerField()
+
+
+class CancelRenewalResultSerializer(serializers.Serializer):
+    subscription = SubscriptionSerializer(help_text="Back to its term and status before.")
+    cancelled_renewal = CancelledTermSerializer()
+    licenses_refunded = serializers.IntegerField()
+    balance_after = serializers.IntegerField(
+        allow_null=True, help_text="The refunded pool's balance (null: nothing was debited)."
+    )
+
+
+class NotRenewingRequestSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=NotRenewingReason.choices)
+    comment = serializers.CharField(max_length=500, required=False, allow_blank=True,
+                                    default="")
 
 
 class BulkRenewalRequestSerializer(serializers.Serializer):

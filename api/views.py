@@ -11,6 +11,7 @@ import json
 
 from django import forms
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -22,6 +23,7 @@ from rest_framework.response import Response
 
 from subscriptions import selectors, services
 from subscriptions.filtersets import MovementFilterSet, SubscriptionFilterSet
+from subscriptions.models import LicenseMovement, MovementKind
 from subscriptions.views import Visible
 
 from . import serializers
@@ -87,8 +89,15 @@ def _fingerprint(request):
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
+# Refusals that depend on the subscription's state or the pool, not on the input.
+CONFLICTS = (
+    "not_enough_licenses", "already_renewed", "not_started", "nothing_to_undo", "too_late",
+    "not_to_renew",
+)
+
+
 def _refusal_problem(refusal):
-    conflict = refusal.code in ("not_enough_licenses", "already_renewed", "not_started")
+    conflict = refusal.code in CONFLICTS
     status_code = status.HTTP_409_CONFLICT if conflict else status.HTTP_400_BAD_REQUEST
     extra = {}
     if refusal.field:
@@ -150,6 +159,11 @@ def idempotent(request, operation):
     return _stored_response(record, replayed=False)
 
 
+def _refused(refusal):
+    status_code, body = _refusal_problem(refusal)
+    return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+
+
 def _stored_response(record, *, replayed):
     content_type = PROBLEM_CONTENT_TYPE if record.status_code >= 400 else None
     return Response(
@@ -157,6 +171,15 @@ def _stored_response(record, *, replayed):
         status=record.status_code,
         content_type=content_type,
         headers={"Idempotent-Replayed": "true" if replayed else "false"},
+    )
+
+
+def _with_marks(subscriptions):
+    """What SubscriptionSerializer reads besides the row: who marked it not renewing
+    (a join) and its undone renewals (one query a page)."""
+    return subscriptions.select_related("not_renewing_by").prefetch_related(
+        Prefetch("terms", queryset=serializers.cancelled_renewals(),
+                 to_attr="cancelled_renewals")
     )
 
 
@@ -170,7 +193,13 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
     filterset_class = SubscriptionFilterSet
 
     def get_queryset(self):
-        return self.visible().subscriptions().order_by("client__name", "product__name", "pk")
+        return _with_marks(
+            self.visible().subscriptions().order_by("client__name", "product__name", "pk")
+        )
+
+    def _fresh(self, subscription):
+        """The subscription as it is now, with its status (after a write)."""
+        return serializers.SubscriptionSerializer(self.get_queryset().get(pk=subscription.pk))
 
     @extend_schema(
         summary="Renew one subscription",
@@ -230,8 +259,86 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
 
         return idempotent(request, operation)
 
+    @extend_schema(
+        summary="Cancel the latest renewal (rule 14: before its term starts, or within "
+        "7 days of the renewal; once)",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=None,
+        responses={200: serializers.CancelRenewalResultSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="cancel-renewal", filter_backends=[])
+    def cancel_renewal(self, request, pk=None):
+        subscription = self.get_object()
 
-@extend_schema_view(list=extend_schema(summary="Subscriptions to renew (filters as the list)"))
+        def operation():
+            refund = services.cancel_renewal(actor=request.user, subscription_id=subscription.pk)
+            # Still inside the transaction that holds the subscription's lock: the latest
+            # cancelled renewal is the one just cancelled.
+            term = serializers.cancelled_renewals().filter(subscription=subscription).first()
+            reversal = (
+                LicenseMovement.objects.filter(term=term, kind=MovementKind.REVERSAL)
+                .order_by("-pk")
+                .first()
+            )
+            body = serializers.CancelRenewalResultSerializer(
+                {
+                    "subscription": self.get_queryset().get(pk=subscription.pk),
+                    "cancelled_renewal": term,
+                    "licenses_refunded": refund,
+                    "balance_after": reversal.balance_after if reversal else None,
+                }
+            ).data
+            return status.HTTP_200_OK, json.loads(json.dumps(body, default=str))
+
+        return idempotent(request, operation)
+
+    @extend_schema(
+        summary="Mark as not renewing (rule 15: an expiring or expired subscription)",
+        request=serializers.NotRenewingRequestSerializer,
+        responses={200: serializers.SubscriptionSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="not-renewing", filter_backends=[])
+    def not_renewing(self, request, pk=None):
+        subscription = self.get_object()
+        data = serializers.NotRenewingRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.mark_not_renewing(
+                actor=request.user,
+                subscription_id=subscription.pk,
+                reason=data.validated_data["reason"],
+                comment=data.validated_data["comment"],
+            )
+        except services.OperationRefused as refusal:
+            return _refused(refusal)
+        return Response(self._fresh(subscription).data)
+
+    @extend_schema(
+        summary="Remove the not-renewing mark",
+        request=None,
+        responses={200: serializers.SubscriptionSerializer},
+    )
+    @not_renewing.mapping.delete
+    def clear_not_renewing(self, request, pk=None):
+        subscription = self.get_object()
+        services.clear_not_renewing(actor=request.user, subscription_id=subscription.pk)
+        return Response(self._fresh(subscription).data)
+
+
+NOT_RENEWING_PARAMETER = OpenApiParameter(
+    "not_renewing",
+    OpenApiTypes.BOOL,
+    description="true: the subscriptions marked as not renewing instead, which the list "
+    "leaves out otherwise.",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Subscriptions to renew (filters as the list)",
+        parameters=[NOT_RENEWING_PARAMETER],
+    )
+)
 class RenewalsDueViewSet(mixins.ListModelMixin, ScopedViewSet):
     serializer_class = serializers.SubscriptionSerializer
     filter_backends = [ScopedFilterBackend]
@@ -239,7 +346,15 @@ class RenewalsDueViewSet(mixins.ListModelMixin, ScopedViewSet):
     filter_statuses = selectors.Status.TO_RENEW
 
     def get_queryset(self):
-        return self.visible().subscriptions_to_renew().order_by("current_end", "pk")
+        # Rule 15, as /renewals/ does it: the marked ones are out of "to renew", and
+        # listed on request (the filter set's `not_renewing` then keeps only them).
+        if self.request.query_params.get("not_renewing") in ("1", "true", "True"):
+            rows = self.visible().subscriptions().filter(
+                status__in=selectors.Status.TO_RENEW, not_renewing_reason__isnull=False
+            )
+        else:
+            rows = self.visible().subscriptions_to_renew()
+        return _with_marks(rows.order_by("current_end", "pk"))
 
 
 @extend_schema_view(list=extend_schema(summary="License pools with balance and forecast"))

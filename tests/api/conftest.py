@@ -1,4 +1,7 @@
+import datetime
+
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -25,3 +28,18 @@ def api_for():
         return client
 
     return _client
+
+
+@pytest.fixture
+def expiring(make_subscription, today):
+    """expiring(partner, product, **kwargs): a subscription whose one-year term ends in 15
+    days (status `expiring`)."""
+
+    def _expiring(partner, product, **kwargs):
+        end = today + datetime.timedelta(days=15)
+        return make_subscription(
+            partner, product, start=end - relativedelta(years=1) + datetime.timedelta(days=1),
+            end=end, **kwargs,
+        )
+
+    return _expiring

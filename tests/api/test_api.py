@@ -5,7 +5,6 @@ import re
 import uuid
 
 import pytest
-from dateutil.relativedelta import relativedelta
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -16,18 +15,6 @@ from subscriptions.models import LicenseMovement, LicensePool, Term
 from subscriptions.selectors import Status
 
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-def expiring(make_subscription, today):
-    def _expiring(partner, product, **kwargs):
-        end = today + datetime.timedelta(days=15)
-        return make_subscription(
-            partner, product, start=end - relativedelta(years=1) + datetime.timedelta(days=1),
-            end=end, **kwargs,
-        )
-
-    return _expiring
 
 
 def _balance(organization, product):
