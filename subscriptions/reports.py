@@ -1,5 +1,15 @@
-"""The publisher's monthly report: renewals done and licenses consumed, per partner and
-product (`manage.py monthly_report`)."""
+"""The publisher's monthly report, per partner and product (`manage.py monthly_report`):
+renewals done and licenses consumed, and the subscriptions marked "not renewing" (rule 15).
+
+Not renewing is counted two ways, both for the subscriptions that carry the mark when the
+report runs (the portal keeps the current mark only: a mark removed, or cleared by a
+renewal, leaves no trace, so a month reported again later may count fewer):
+
+- `marked_not_renewing`: marked during the month (the mark's date, in TIME_ZONE) — the
+  decisions taken that month;
+- `not_renewing_ending`: marked, whose term ends during the month, whenever the mark was
+  set — the subscriptions lost that month.
+"""
 
 import datetime
 from dataclasses import asdict, dataclass
@@ -11,7 +21,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 
-from .models import LicenseMovement, MovementKind, Product, Term, TermKind
+from .models import LicenseMovement, MovementKind, Product, Subscription, Term, TermKind
 
 # Ledger kinds that pay for clients' terms. A reversal (an undone renewal) gives licenses
 # back, and the two lines an import without debit writes cancel out, so their sum is what
@@ -33,6 +43,8 @@ class ReportLine:
     new_subscriptions: int = 0
     imported: int = 0
     licenses_consumed: int = 0
+    marked_not_renewing: int = 0
+    not_renewing_ending: int = 0
 
     def as_dict(self):
         return asdict(self)
@@ -83,6 +95,19 @@ def monthly_report(month: datetime.date):
     )
     for row in movements:
         line(row["partner_id"], row["pool__product_id"]).licenses_consumed = -row["total"]
+    marked_then = Q(not_renewing_at__gte=start, not_renewing_at__lt=stop)
+    ending_then = Q(term_end__gte=start.date(), term_end__lt=stop.date())
+    marked = (
+        Subscription.objects.filter(not_renewing_reason__isnull=False)
+        .filter(marked_then | ending_then)
+        .values("client__partner_id", "product_id")
+        .annotate(marked=Count("pk", filter=marked_then), ending=Count("pk", filter=ending_then))
+        .order_by()
+    )
+    for row in marked:
+        entry = line(row["client__partner_id"], row["product_id"])
+        entry.marked_not_renewing = row["marked"]
+        entry.not_renewing_ending = row["ending"]
     partners = dict(
         Organization.objects.filter(pk__in={key[0] for key in lines}).values_list("pk", "name")
     )

@@ -1,6 +1,7 @@
 """`manage.py monthly_report [--month YYYY-MM] [--format table|csv|json]`: for the
-publisher, renewals done and licenses consumed per partner and product in one month
-(by default the last complete month)."""
+publisher, per partner and product in one month (by default the last complete month):
+renewals done, licenses consumed, and subscriptions marked "not renewing" — marked during
+the month, and marked with a term ending in the month (see `subscriptions.reports`)."""
 
 import csv
 import datetime
@@ -14,8 +15,9 @@ from subscriptions.reports import monthly_report
 
 COLUMNS = (
     "partner", "partner_id", "product", "renewals", "new_subscriptions", "imported",
-    "licenses_consumed",
+    "licenses_consumed", "marked_not_renewing", "not_renewing_ending",
 )
+TOTALS = COLUMNS[3:]
 
 
 def _month(value):
@@ -26,7 +28,12 @@ def _month(value):
 
 
 class Command(BaseCommand):
-    help = "Renewals done and licenses consumed per partner and product, for one month."
+    help = (
+        "Per partner and product, for one month: renewals done, new and imported "
+        "subscriptions, licenses consumed, and subscriptions marked not renewing "
+        "(marked_not_renewing: marked during the month; not_renewing_ending: marked, term "
+        "ending in the month; both count the marks standing when the report runs)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -51,15 +58,13 @@ class Command(BaseCommand):
             self._table(label, lines)
 
     def _table(self, label, lines):
-        headers = ("Partner", "Product", "Renewals", "New", "Imported", "Licenses consumed")
+        headers = ("Partner", "Product", "Renewals", "New", "Imported", "Licenses consumed",
+                   "Not renewing (marked)", "Not renewing (ending)")
         rows = [
-            (line["partner"], line["product"], str(line["renewals"]),
-             str(line["new_subscriptions"]), str(line["imported"]),
-             str(line["licenses_consumed"]))
+            (line["partner"], line["product"], *(str(line[key]) for key in TOTALS))
             for line in lines
         ]
-        totals = ("Total", "", *(str(sum(line[key] for line in lines)) for key in (
-            "renewals", "new_subscriptions", "imported", "licenses_consumed")))
+        totals = ("Total", "", *(str(sum(line[key] for line in lines)) for key in TOTALS))
         widths = [max(len(h), *(len(r[i]) for r in [*rows, totals])) for i, h in enumerate(headers)]
         self.stdout.write(f"Monthly report {label}")
         self.stdout.write("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
