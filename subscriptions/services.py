@@ -430,13 +430,6 @@ def renew_subscription(*, actor, subscription_id, years, users=None, token=None,
         licenses=cost,
         created_by=actor,
     )
-    payer = subscription.client.paying_organization
-    pool = _pool(payer.pk, subscription.product_id)
-    pool.organization = payer
-    movement = _move(
-        pool, -cost, kind=MovementKind.RENEWAL, actor=actor, field="users",
-        subscription=subscription, term=term,
-    )
     Subscription.objects.filter(pk=subscription.pk).update(
         previous_term_start=subscription.term_start,
         previous_term_end=subscription.term_end,
@@ -455,18 +448,29 @@ def renew_subscription(*, actor, subscription_id, years, users=None, token=None,
         "licenses": cost,
         "end_date": end.isoformat(),
     })
-    logger.info(
-        "renewal subscription=%s payer=%s product=%s users=%d years=%d licenses=%d "
-        "balance_after=%d actor=%s",
-        subscription.pk, payer.pk, subscription.product.code, users, years, cost,
-        movement.balance_after, actor,
-    )
     # The row locked above still holds the old term: hand back the renewed one, with its
     # status and current term, so callers show what is now true.
     renewed = (
         Subscription.objects.with_status(today)
         .select_related("client__partner", "client__reseller", "product")
         .get(pk=subscription.pk)
+    )
+    # The debit comes last: its UPDATE takes the pool's row lock, which every renewal paid
+    # by the same organization waits for, and holds it until the commit. Everything above
+    # locks only this subscription, so concurrent renewals of one pool overlap it
+    # (docs/benchmarks.md). A refusal still rolls all of it back.
+    payer = subscription.client.paying_organization
+    pool = _pool(payer.pk, subscription.product_id)
+    pool.organization = payer
+    movement = _move(
+        pool, -cost, kind=MovementKind.RENEWAL, actor=actor, field="users",
+        subscription=subscription, term=term,
+    )
+    logger.info(
+        "renewal subscription=%s payer=%s product=%s users=%d years=%d licenses=%d "
+        "balance_after=%d actor=%s",
+        subscription.pk, payer.pk, subscription.product.code, users, years, cost,
+        movement.balance_after, actor,
     )
     return RenewalResult(
         subscription=renewed, term=term, licenses=cost, balance_after=movement.balance_after
