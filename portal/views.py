@@ -1,9 +1,7 @@
 """The dashboard, and the health check the load balancer and `make serve` users call."""
 
-from dateutil.relativedelta import relativedelta
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
-from django.db.models import Sum
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import formats
@@ -11,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
 from subscriptions import selectors
-from subscriptions.dates import local_today
+from subscriptions.figures_cache import cached_figures
 from subscriptions.tables import status_badge
 from subscriptions.views import Visible, shortfall_rows
 
@@ -33,48 +31,15 @@ CHART_TOP = 18
 CHART_LABELS = 34
 
 
-def _licenses_by_month(user, months):
-    """For each month of `months`: the licenses its renewals need (users × one year, rule
+def _licenses_by_month(figures, balances):
+    """For each month of the chart: the licenses its renewals need (users × one year, rule
     17) and whether the paying pools still cover every renewal due up to that month, taken
     in date order from today's balances (overdue ones first). Pools are per organization
     and product: one pool's surplus never pays for another's shortfall."""
-    from django.db.models.functions import Coalesce, TruncMonth
-
-    from subscriptions.models import LicensePool, Subscription
-
-    if not months:
-        return []
-    first, stop = months[0][0], months[-1][0] + relativedelta(months=1)
-    rows = (
-        Subscription.objects.visible_to(user)
-        .with_status(local_today())
-        .filter(
-            status__in=(selectors.Status.ACTIVE, *selectors.Status.TO_RENEW), term_end__lt=stop
-        )
-        .annotate(payer=Coalesce("client__reseller_id", "client__partner_id"))
-        .annotate(month=TruncMonth("term_end"))
-        .order_by()
-        .values("payer", "product_id", "month")
-        .annotate(licenses=Sum("users"))
-    )
-    balances = {
-        (pool["organization_id"], pool["product_id"]): pool["balance"]
-        for pool in LicensePool.objects.visible_to(user).values(
-            "organization_id", "product_id", "balance"
-        )
-    }
-    needed = {}
-    for row in rows:
-        month = row["month"]
-        month = month.date() if hasattr(month, "date") else month
-        key = (row["payer"], row["product_id"])
-        # Overdue renewals are due now: they count in the first month.
-        needed.setdefault(key, {}).setdefault(max(month, first), 0)
-        needed[key][max(month, first)] += row["licenses"] or 0
     result, spent = [], {}
-    for month, _count in months:
+    for month, _count in figures.months:
         licenses, short = 0, False
-        for key, by_month in needed.items():
+        for key, by_month in figures.needs.items():
             licenses += by_month.get(month, 0)
             spent[key] = spent.get(key, 0) + by_month.get(month, 0)
             # Marked where a renewal falls that its pool can no longer pay.
@@ -127,10 +92,16 @@ def _chart(months, licenses=None, balance=0):
     }
 
 
-def _dashboard_chart(visible, user):
-    months = selectors.upcoming_renewals_by_month(user)
-    balance = visible.pools().aggregate(total=Sum("balance"))["total"] or 0
-    return _chart(months, _licenses_by_month(user, months), balance)
+def _dashboard_chart(visible, figures):
+    balances = {
+        (organization_id, product_id): balance
+        for organization_id, product_id, balance in visible.pools()
+        .order_by()
+        .values_list("organization_id", "product_id", "balance")
+    }
+    return _chart(
+        figures.months, _licenses_by_month(figures, balances), sum(balances.values())
+    )
 
 
 @require_GET
@@ -138,7 +109,8 @@ def _dashboard_chart(visible, user):
 def dashboard(request):
     visible = Visible(request.user)
     user = request.user
-    counts = selectors.counts_by_status(user)
+    figures = cached_figures("dashboard", user, lambda: selectors.dashboard_figures(user))
+    counts = figures.counts
     labels = selectors.status_labels()
     statuses = [
         {
@@ -158,12 +130,12 @@ def dashboard(request):
         request,
         "portal/dashboard.html",
         {
-            "companies_to_renew": selectors.companies_to_renew_count(user),
+            "companies_to_renew": figures.companies_to_renew,
             "statuses": statuses,
             "subscriptions_total": sum(counts.values()),
             "pools": pools[:DASHBOARD_POOLS],
             "more_pools": len(pools) > DASHBOARD_POOLS,
-            "chart": _dashboard_chart(visible, user),
+            "chart": _dashboard_chart(visible, figures),
             "shortfall": shortfall_rows(user),
         },
     )
