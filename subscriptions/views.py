@@ -31,6 +31,7 @@ from accounts.models import Organization, OrganizationKind, Scope
 
 from . import exports, selectors, services
 from .dates import local_today
+from .figures_cache import cached_figures
 from .filtersets import MovementFilterSet, SubscriptionFilterSet
 from .forms import TOKEN_INVALID, AllocationForm, ClientForm, RenewalForm
 from .models import Client, LicenseMovement, LicensePool, Subscription, Term
@@ -758,22 +759,28 @@ def shortfall_rows(user):
 
     from .dates import window_months
 
-    default_months = window_months()
-    rows = list(selectors.pool_forecast(user))
-    # Rule 16: "the next N months" is the window of the pool's partner, as its statuses are.
-    partner_of = {pool.pk: pool.organization.parent_id or pool.organization_id for pool in rows}
-    windows = dict(
-        Organization.objects.filter(pk__in=set(partner_of.values())).values_list(
-            "pk", "renewal_window_months"
+    def forecast():
+        rows = selectors.pool_forecast(user)
+        # Rule 16: "the next N months" is the window of the pool's partner, as its
+        # statuses are.
+        partner_of = {pool.pk: pool.organization.parent_id or pool.organization_id for pool in rows}
+        windows = dict(
+            Organization.objects.filter(pk__in=set(partner_of.values())).values_list(
+                "pk", "renewal_window_months"
+            )
         )
-    )
+        return rows, partner_of, windows
+
+    default_months = window_months()
+    rows, partner_of, windows = cached_figures("forecast", user, forecast)
+    renewals = reverse("renewals")
     for pool in rows:
         months = windows.get(partner_of[pool.pk]) or default_months
         pool.message = shortfall_message(pool, months) if pool.missing else ""
         query = {"product": pool.product.code}
         if pool.organization.kind == OrganizationKind.RESELLER:
             query["reseller"] = pool.organization_id
-        pool.renewals_url = f"{reverse('renewals')}?{urlencode(query)}"
+        pool.renewals_url = f"{renewals}?{urlencode(query)}"
     return rows
 
 
