@@ -105,6 +105,7 @@ EXPECTED = {
         for name in (
             "api-client-list", "api-client-detail", "api-subscription-list",
             "api-subscription-detail", "api-subscription-renew", "api-subscription-bulk-renew",
+            "api-subscription-cancel-renewal", "api-subscription-not-renewing",
             "api-renewals-due-list", "api-pool-list", "api-ledger-list",
         )
     },
@@ -181,9 +182,8 @@ def url_for(name, pattern, world):
         return reverse(name, args=[world["subscription"].pk])
     if name and name.startswith("account_user_") and name != "account_user_invite":
         return reverse(name, args=[world["member"].pk])
-    if name and name.startswith("api-") and name.endswith(("-detail", "-renew")) and (
-        "bulk" not in name
-    ):
+    on_one_object = ("-detail", "-renew", "-cancel-renewal", "-not-renewing")
+    if name and name.startswith("api-") and name.endswith(on_one_object) and "bulk" not in name:
         return reverse(name, kwargs={"pk": world["subscription"].pk if "subscription" in name
                                      else world["client"].pk})
     if name == "revoke_api_token":
