@@ -133,15 +133,28 @@ def subscription_rows(user, *, today=None):
     )
 
 
-def to_renew_q():
+# Rule 16: no partner's window is longer (a CHECK constraint on the organization).
+LONGEST_WINDOW_MONTHS = 12
+
+
+def to_renew_q(today=None):
     """Rule 7: what "to renew" means, in one place (on rows annotated by `with_status`).
     The counter, the renewals list, bulk renewal and the forecast all filter with it.
-    Rule 15: a subscription marked "not renewing" is left out."""
-    return Q(status__in=Status.TO_RENEW, not_renewing_reason__isnull=True)
+    Rule 15: a subscription marked "not renewing" is left out.
+
+    The bound on `term_end` follows from the status (no window is longer) and says nothing
+    new, but PostgreSQL can read it off the (term_end, id) index: the renewals list sorted
+    by end date starts there instead of in the far future."""
+    today = today or local_today()
+    return Q(
+        status__in=Status.TO_RENEW,
+        not_renewing_reason__isnull=True,
+        term_end__lt=window_end(today, LONGEST_WINDOW_MONTHS),
+    )
 
 
 def subscriptions_to_renew(user, *, today=None):
-    return subscription_rows(user, today=today).filter(to_renew_q())
+    return subscription_rows(user, today=today).filter(to_renew_q(today))
 
 
 @dataclass
@@ -287,7 +300,7 @@ def renewals_due(*, partner=None, window_months=None, today=None):
     if partner is not None:
         rows = rows.filter(client__partner=partner)
     if window_months is None:
-        return rows.filter(to_renew_q()).annotate(due_status=F("status"))
+        return rows.filter(to_renew_q(today)).annotate(due_status=F("status"))
     return rows.filter(
         status__in=Status.RENEWABLE,
         term_end__lt=window_end(today, window_months),
@@ -308,7 +321,7 @@ FORECAST_HORIZON_MONTHS = 12
 
 def due_within_q(today, months=FORECAST_HORIZON_MONTHS):
     """To renew now, or coming up for renewal before today + `months` (not renewed yet)."""
-    return to_renew_q() | Q(status=Status.ACTIVE, term_end__lt=window_end(today, months))
+    return to_renew_q(today) | Q(status=Status.ACTIVE, term_end__lt=window_end(today, months))
 
 
 def pool_forecast(user, *, today=None, horizon_months=FORECAST_HORIZON_MONTHS):
@@ -347,7 +360,7 @@ def pool_forecast(user, *, today=None, horizon_months=FORECAST_HORIZON_MONTHS):
         .filter(due_within_q(today, horizon_months))
         .annotate(
             is_now=Case(
-                When(to_renew_q(), then=Value(True)), default=Value(False),
+                When(to_renew_q(today), then=Value(True)), default=Value(False),
                 output_field=BooleanField(),
             )
         )

@@ -7,6 +7,7 @@ with the pk as tie-breaker, so a page holds the same rows however often it is re
 """
 
 import datetime
+import hashlib
 import inspect
 from urllib.parse import urlencode
 
@@ -19,6 +20,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from .figures_cache import cached_figures
 from .models import LicenseMovement
 from .selectors import Status, status_labels
 
@@ -119,10 +121,21 @@ class DeferredRowsPaginator(Paginator):
 
     @property
     def count(self):
-        """The table's own `count_rows()` when it has a cheaper exact count."""
         if "_count" not in self.__dict__:
-            count_rows = getattr(getattr(self.object_list, "table", None), "count_rows", None)
-            self._count = count_rows() if count_rows else super().count
+            queryset = getattr(getattr(self.object_list, "data", None), "data", None)
+            # The table's own `count_rows` queryset, when it counts the same rows cheaper.
+            queryset = getattr(getattr(self.object_list, "table", None), "count_rows", queryset)
+            if isinstance(queryset, QuerySet) and queryset.query.is_empty():
+                self._count = 0
+            elif isinstance(queryset, QuerySet):
+                # Counting a filtered list classifies every row in scope (40 to 60 ms at
+                # 100 000 clients): the count is kept until the data changes, keyed by
+                # its SQL, which holds the scope, the filters and today's date.
+                sql, params = queryset.order_by().query.sql_with_params()
+                digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+                self._count = cached_figures(f"count-{digest}", None, queryset.count)
+            else:
+                self._count = super().count
         return self._count
 
     def page(self, number):
@@ -337,6 +350,15 @@ class RenewalTable(SubscriptionRowsTable):
 
     product = tables.Column(
         verbose_name=_("Subscription"), accessor="product__name", order_by=_sorted("product__name")
+    )
+    # No subscription to renew has a queued renewal, so its current term is its latest:
+    # sorting on the plain columns lets PostgreSQL walk the (term_end, id) index and stop
+    # after a page, instead of sorting every row to renew by the CASE of `current_end`.
+    start = tables.DateColumn(
+        verbose_name=_("Start date"), accessor="current_start", order_by=_sorted("term_start")
+    )
+    end = tables.DateColumn(
+        verbose_name=_("End date"), accessor="current_end", order_by=_sorted("term_end")
     )
     users = tables.Column(
         verbose_name=_("To renew"),
