@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import translation
 
 from subscriptions import services
 from subscriptions.demo import start_for_end
@@ -18,8 +19,11 @@ from subscriptions.selectors import Status
 
 
 def run(*args, **options):
+    """The refusals come from the services, in the active language (French unless told):
+    these tests read them in English, whatever an earlier test left active."""
     out, err = io.StringIO(), io.StringIO()
-    call_command(*args, stdout=out, stderr=err, **options)
+    with translation.override("en"):
+        call_command(*args, stdout=out, stderr=err, **options)
     return out.getvalue(), err.getvalue()
 
 
