@@ -281,6 +281,21 @@ if RENEWAL_AFTER_EXPIRY not in {"restart", "continuous"}:
     raise ImproperlyConfigured("RENEWAL_AFTER_EXPIRY must be 'restart' or 'continuous'")
 # How long a form's one-time token stays valid (a form left open over a weekend still works).
 OPERATION_TOKEN_MAX_AGE = env_int("OPERATION_TOKEN_MAX_AGE", 7 * 24 * 3600, minimum=60)
+# Dashboard figures, forecast and list counts kept until the data changes (PostgreSQL
+# only; subscriptions/figures_cache.py). Off: computed on every request (`make bench`
+# measures both).
+FIGURES_CACHE = env_bool("FIGURES_CACHE", True)
+# One cache for every gunicorn worker on the machine (figures computed once per change, not
+# once per worker; the API's rate limit counted once): files, written atomically, so
+# nothing more to install or run. Not the database cache: its writes would move the
+# snapshot the figures are keyed on.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("CACHE_DIR") or str(BASE_DIR / "var" / "cache"),
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+}
 
 LOGGING = {
     "version": 1,

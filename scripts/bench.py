@@ -42,6 +42,15 @@ PAGE_SIZE = 25
 ADMIN_PAGE_SIZE = 100  # ModelAdmin.list_per_page
 DEEP_PAGE = 2000
 USERS = ("admin", "partner")
+# The pages whose aggregates the figures cache keeps (subscriptions/figures_cache.py),
+# measured again at the largest size with it off: what a first visit after a write costs.
+UNCACHED_PAGES = (
+    "dashboard",
+    "licenses and ledger",
+    "client list, status = expiring",
+    "client list, name search",
+    "renewals list",
+)
 
 
 def database_url(name):
@@ -104,8 +113,9 @@ def seed(name, clients):
 
 
 class Server:
-    def __init__(self, name):
+    def __init__(self, name, **env):
         self.name = name
+        self.env = env
         self.process = None
 
     def __enter__(self):
@@ -116,7 +126,7 @@ class Server:
                 "--bind", f"{HOST}:{PORT}", "--workers", str(WORKERS),
                 "--forwarded-allow-ips", "*",
             ],
-            cwd=ROOT, env=django_env(self.name), stdout=log, stderr=log,
+            cwd=ROOT, env=django_env(self.name, **self.env), stdout=log, stderr=log,
         )
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -483,7 +493,7 @@ def fmt(ms):
     return f"{ms:.0f}" if ms >= 10 else f"{ms:.1f}"
 
 
-def report(sizes, measured, seeds, rates, renew_latency, started_at, took):
+def report(sizes, measured, seeds, rates, renew_latency, started_at, took, uncached):
     lines = [
         f"## {started_at:%Y-%m-%d %H:%M} UTC — `make bench`",
         "",
@@ -521,6 +531,23 @@ def report(sizes, measured, seeds, rates, renew_latency, started_at, took):
         if label.startswith("client list") or label.startswith("renewals"):
             lines.append(f"| {label} | {fmt(row['p95'])} | {row['p95'] / admin_p95:.2f} |")
     lines.append("")
+    if uncached:
+        lines += [
+            f"The same pages at {largest:,} clients with the figures cache off "
+            f"(`FIGURES_CACHE=0`): every request computes the aggregates, as the first "
+            f"visit after a write does. ms:",
+            "",
+            "| page | who | cached p50 | p95 | cache off p50 | p95 |",
+            "|---|---|---:|---:|---:|---:|",
+        ]
+        for username, pages in uncached.items():
+            for label, row in pages.items():
+                cached = measured[largest][username][label]
+                lines.append(
+                    f"| {label} | {username} | {fmt(cached['p50'])} | {fmt(cached['p95'])} "
+                    f"| {fmt(row['p50'])} | {fmt(row['p95'])} |"
+                )
+        lines.append("")
     raw8 = rates.get("raw SQL, 8 connections") or 0
     lines += [
         f"Renewal throughput at {largest:,} clients ({SECONDS:g} s per run; HTTP = a form GET "
@@ -574,7 +601,7 @@ def main():
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,10000,100000").split(",")]
     (ROOT / "var").mkdir(exist_ok=True)
     measured, seeds = {}, {}
-    rates, renew_latency = {}, {}
+    rates, renew_latency, uncached = {}, {}, {}
     for size in sizes:
         name = f"bench_{size}"
         if os.environ.get("BENCH_KEEP_DB") != "1":
@@ -602,12 +629,27 @@ def main():
                         f"p95 {fmt(timing['p95']):>6} ms  {queries} queries",
                         flush=True,
                     )
+        if size == sizes[-1]:
+            with Server(name, FIGURES_CACHE="0"):
+                for username in USERS:
+                    session = Session().login(username)
+                    for label in UNCACHED_PAGES:
+                        path, queries = info["pages"][username][label]
+                        timing = time_page(session, path, REQUESTS)
+                        uncached.setdefault(username, {})[label] = {**timing}
+                        print(
+                            f"[{size}] {username:8} {label + ' (cache off)':40} "
+                            f"p50 {fmt(timing['p50']):>6} p95 {fmt(timing['p95']):>6} ms",
+                            flush=True,
+                        )
+        with Server(name):
             if size == sizes[-1] and os.environ.get("BENCH_NO_THROUGHPUT") != "1":
                 rates, renew_latency = throughput(name, True)
                 for label, rate in rates.items():
                     print(f"[{size}] {label}: {rate}", flush=True)
     section = report(
-        sizes, measured, seeds, rates, renew_latency, started_at, time.perf_counter() - begin
+        sizes, measured, seeds, rates, renew_latency, started_at, time.perf_counter() - begin,
+        uncached,
     )
     print(section)
     if os.environ.get("BENCH_NO_WRITE") != "1":

@@ -23,6 +23,7 @@ a transaction that has written, whose own uncommitted rows other requests cannot
 
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 
@@ -40,7 +41,11 @@ SNAPSHOT_SQL = "SELECT md5(pg_current_snapshot()::text)"
 
 def data_snapshot():
     """Where the database's committed writes stand, or None where it cannot be read."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    if (
+        not settings.FIGURES_CACHE
+        or connection.vendor != "postgresql"
+        or connection.in_atomic_block
+    ):
         return None
     try:
         with connection.cursor() as cursor:
