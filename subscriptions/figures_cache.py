@@ -21,6 +21,7 @@ there the figures are cheap and there is no such snapshot. Nor is anything cache
 a transaction that has written, whose own uncommitted rows other requests cannot see.
 """
 
+import hashlib
 import logging
 
 from django.conf import settings
@@ -36,7 +37,7 @@ logger = logging.getLogger(__name__)
 # Long enough to serve a working session; short enough that a forgotten entry goes.
 TIMEOUT_SECONDS = 600
 
-SNAPSHOT_SQL = "SELECT md5(pg_current_snapshot()::text)"
+SNAPSHOT_SQL = "SELECT pg_current_snapshot()::text"
 
 
 def data_snapshot():
@@ -50,10 +51,14 @@ def data_snapshot():
     try:
         with connection.cursor() as cursor:
             cursor.execute(SNAPSHOT_SQL)
-            return cursor.fetchone()[0]
+            snapshot = cursor.fetchone()[0]
     except DatabaseError:  # a role without the right to read it: compute every time
         logger.warning("figures cache disabled: cannot read the snapshot", exc_info=True)
         return None
+    # Databases of one server share its transaction ids, and may share a cache directory.
+    database = connection.settings_dict
+    where = f"{database['HOST']}:{database['PORT']}/{database['NAME']}:{snapshot}"
+    return hashlib.md5(where.encode(), usedforsecurity=False).hexdigest()
 
 
 def scope_key(user):
