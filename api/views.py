@@ -22,7 +22,11 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from subscriptions import selectors, services
-from subscriptions.filtersets import MovementFilterSet, SubscriptionFilterSet
+from subscriptions.filtersets import (
+    MovementFilterSet,
+    SubscriptionFilterSet,
+    asks_for_not_renewing,
+)
 from subscriptions.models import LicenseMovement, MovementKind
 from subscriptions.views import Visible
 
@@ -348,13 +352,11 @@ class RenewalsDueViewSet(mixins.ListModelMixin, ScopedViewSet):
     def get_queryset(self):
         # Rule 15, as /renewals/ does it: the marked ones are out of "to renew", and
         # listed on request (the filter set's `not_renewing` then keeps only them).
-        if self.request.query_params.get("not_renewing") in ("1", "true", "True"):
-            rows = self.visible().subscriptions().filter(
-                status__in=selectors.Status.TO_RENEW, not_renewing_reason__isnull=False
-            )
-        else:
-            rows = self.visible().subscriptions_to_renew()
-        return _with_marks(rows.order_by("current_end", "pk"))
+        rows = selectors.renewal_rows(
+            self.request.user, not_renewing=asks_for_not_renewing(self.request.query_params)
+        )
+        # Their current end is their term_end, which the (term_end, id) index serves.
+        return _with_marks(rows.order_by("term_end", "pk"))
 
 
 @extend_schema_view(list=extend_schema(summary="License pools with balance and forecast"))

@@ -124,7 +124,8 @@ class SubscriptionFilterSet(BootstrapFilterSet):
     end_to = django_filters.DateFilter(
         field_name="current_end", lookup_expr="lte", label=_("End until"), widget=_date_widget()
     )
-    # Rule 15: /renewals/?not_renewing=1 lists the subscriptions marked as not renewing.
+    # Rule 15: /renewals/?not_renewing=1 lists the subscriptions marked as not renewing
+    # (`asks_for_not_renewing` picks those rows; this filter keeps only them).
     not_renewing = django_filters.BooleanFilter(
         field_name="not_renewing_reason",
         lookup_expr="isnull",
@@ -174,3 +175,8 @@ class MovementFilterSet(BootstrapFilterSet):
     class Meta:
         model = LicenseMovement
         fields = []
+
+
+def asks_for_not_renewing(params):
+    """`?not_renewing=1` (or true): the renewals list shows the marked subscriptions."""
+    return params.get("not_renewing") in ("1", "true", "True")

@@ -157,6 +157,16 @@ def subscriptions_to_renew(user, *, today=None):
     return subscription_rows(user, today=today).filter(to_renew_q(today))
 
 
+def renewal_rows(user, *, not_renewing=False, today=None):
+    """The rows of *Clients à renouveler* (the page and the API's renewals-due): those to
+    renew, or with `not_renewing` the ones rule 15 took out of it, marked as not renewing."""
+    if not not_renewing:
+        return subscriptions_to_renew(user, today=today)
+    return subscription_rows(user, today=today).filter(
+        status__in=Status.TO_RENEW, not_renewing_reason__isnull=False
+    )
+
+
 @dataclass
 class DashboardFigures:
     """What the dashboard shows about the subscriptions in a scope, from one pass over them.
@@ -273,12 +283,6 @@ def companies_to_renew_count(user, *, today=None):
 
 def counts_by_status(user, *, today=None):
     return dashboard_figures(user, today=today).counts
-
-
-def upcoming_renewals_by_month(user, *, months=12, today=None):
-    """Subscriptions coming up for renewal (not renewed yet), counted by the month their
-    current term ends, for this month and the next ones: [(first day of month, count)]."""
-    return dashboard_figures(user, months=months, today=today).months
 
 
 def renewals_due(*, partner=None, window_months=None, today=None):

@@ -32,7 +32,7 @@ from accounts.models import Organization, OrganizationKind, Scope
 from . import exports, selectors, services
 from .dates import local_today
 from .figures_cache import cached_figures
-from .filtersets import MovementFilterSet, SubscriptionFilterSet
+from .filtersets import MovementFilterSet, SubscriptionFilterSet, asks_for_not_renewing
 from .forms import TOKEN_INVALID, AllocationForm, ClientForm, RenewalForm
 from .models import Client, LicenseMovement, LicensePool, Subscription, Term
 from .tables import (
@@ -204,13 +204,9 @@ def client_list(request):
 def renewals(request):
     return _subscription_list(
         request,
-        rows=(
-            # Rule 15: the marked ones are out of "to renew", and listed on request.
-            Visible(request.user).subscriptions().filter(
-                status__in=selectors.Status.TO_RENEW, not_renewing_reason__isnull=False
-            )
-            if request.GET.get("not_renewing") in ("1", "true", "True")
-            else Visible(request.user).subscriptions_to_renew()
+        # Rule 15: the marked ones are out of "to renew", and listed on request.
+        rows=selectors.renewal_rows(
+            request.user, not_renewing=asks_for_not_renewing(request.GET)
         ),
         table_class=RenewalTable,
         template="subscriptions/renewals.html",
@@ -760,23 +756,25 @@ def shortfall_rows(user):
 
     from .dates import window_months
 
+    def partner_of(pool):
+        return pool.organization.parent_id or pool.organization_id
+
     def forecast():
         rows = selectors.pool_forecast(user)
         # Rule 16: "the next N months" is the window of the pool's partner, as its
         # statuses are.
-        partner_of = {pool.pk: pool.organization.parent_id or pool.organization_id for pool in rows}
         windows = dict(
-            Organization.objects.filter(pk__in=set(partner_of.values())).values_list(
+            Organization.objects.filter(pk__in={partner_of(pool) for pool in rows}).values_list(
                 "pk", "renewal_window_months"
             )
         )
-        return rows, partner_of, windows
+        return rows, windows
 
     default_months = window_months()
-    rows, partner_of, windows = cached_figures("forecast", user, forecast)
+    rows, windows = cached_figures("forecast", user, forecast)
     renewals = reverse("renewals")
     for pool in rows:
-        months = windows.get(partner_of[pool.pk]) or default_months
+        months = windows.get(partner_of(pool)) or default_months
         pool.message = shortfall_message(pool, months) if pool.missing else ""
         query = {"product": pool.product.code}
         if pool.organization.kind == OrganizationKind.RESELLER:
