@@ -48,13 +48,12 @@ def _licenses_by_month(figures, balances):
     return result
 
 
-def _chart(months, licenses=None, balance=0):
+def _chart(months, licenses, balance):
     """Bars as plain numbers for an inline SVG: no script, no inline style (CSP).
 
     A bar is as tall as the licenses the month's renewals need; a month the pools cannot
     cover is hatched and marked "!" (readable without colour), with the words in the legend.
     """
-    licenses = licenses or [(count, False) for _month, count in months]
     peak = max((needed for needed, _short in licenses), default=0) or 1
     bars = []
     for index, (month, count) in enumerate(months):

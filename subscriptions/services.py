@@ -281,16 +281,10 @@ def create_client(
     _check_users_years(users, years)
     _check_start_date(start_date, today)
     client = Client.objects.create(name=name, partner=partner, reseller=reseller)
-    subscription = _open_subscription(
+    return _open_subscription(
         client=client, product=product, users=users, years=years, start_date=start_date,
-        actor=actor,
+        actor=actor, claimed=claimed,
     )
-    _remember(claimed, {
-        "client_id": client.pk,
-        "subscription_id": subscription.pk,
-        "licenses": users * years,
-    })
-    return subscription
 
 
 @transaction.atomic
@@ -308,16 +302,10 @@ def add_subscription(
             % {"product": product.name},
             field="product",
         )
-    subscription = _open_subscription(
+    return _open_subscription(
         client=client, product=product, users=users, years=years, start_date=start_date,
-        actor=actor,
+        actor=actor, claimed=claimed,
     )
-    _remember(claimed, {
-        "client_id": client.pk,
-        "subscription_id": subscription.pk,
-        "licenses": users * years,
-    })
-    return subscription
 
 
 def _check_start_date(start_date, today):
@@ -330,8 +318,9 @@ def _check_start_date(start_date, today):
         raise OperationRefused(_("The start date must be today or later."), field="start_date")
 
 
-def _open_subscription(*, client, product, users, years, start_date, actor):
-    """A first term, debited from the pool of the organization managing the client."""
+def _open_subscription(*, client, product, users, years, start_date, actor, claimed):
+    """A first term, debited from the pool of the organization managing the client; what
+    was done is stored on the form's token (`claimed`) for a repeated submission."""
     end = term_end(start_date, years)
     subscription = Subscription.objects.create(
         client=client,
@@ -364,6 +353,11 @@ def _open_subscription(*, client, product, users, years, start_date, actor):
         "actor=%s",
         client.pk, payer.pk, product.code, users, years, cost, actor,
     )
+    _remember(claimed, {
+        "client_id": client.pk,
+        "subscription_id": subscription.pk,
+        "licenses": cost,
+    })
     return subscription
 
 
