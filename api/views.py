@@ -198,7 +198,7 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
 
     def get_queryset(self):
         return _with_marks(
-            self.visible().subscriptions().order_by("client__name", "product__name", "pk")
+            self.visible().subscriptions().order_by("client_name", "product_name", "pk")
         )
 
     def _fresh(self, subscription):

@@ -112,14 +112,20 @@ def paying_pool_subquery():
     )
 
 
+def _current_term(today):
+    return {
+        "current_start": _current(today, "term_start", "previous_term_start", DateField()),
+        "current_end": _current(today, "term_end", "previous_term_end", DateField()),
+        "current_users": _current(today, "users", "previous_users", IntegerField()),
+        "current_years": _current(today, "years", "previous_years", IntegerField()),
+    }
+
+
 def annotate_current_term(queryset, *, today=None):
     today = today or local_today()
     return queryset.annotate(
         status=status_expression(today),
-        current_start=_current(today, "term_start", "previous_term_start", DateField()),
-        current_end=_current(today, "term_end", "previous_term_end", DateField()),
-        current_users=_current(today, "users", "previous_users", IntegerField()),
-        current_years=_current(today, "years", "previous_years", IntegerField()),
+        **_current_term(today),
         pool_id=paying_pool_subquery(),
     )
 
@@ -131,6 +137,14 @@ def subscription_rows(user, *, today=None):
         .with_status(today)
         .select_related("client", "client__reseller", "client__partner", "product")
     )
+
+
+def plain_subscription_rows(user, *, today=None):
+    """The rows of `subscription_rows` with their current term, but without the status and
+    the paying pool, whose joins (client, partner, pool) a count or a page's keys sorted
+    on the subscription's own columns do not need (tables.DeferredRowsPaginator)."""
+    today = today or local_today()
+    return Subscription.objects.visible_to(user).annotate(**_current_term(today))
 
 
 # Rule 16: no partner's window is longer (a CHECK constraint on the organization).

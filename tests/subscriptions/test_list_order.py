@@ -1,0 +1,117 @@
+"""The lists' default order (client name, then product name) is read from copies of the
+names kept on each subscription by database triggers (migration 0005): whatever path
+renames a client or a product, the lists follow at once, on SQLite and PostgreSQL alike."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client as HttpClient
+from rest_framework.test import APIClient
+
+from subscriptions.models import Client, Product, Subscription
+
+
+@pytest.fixture(autouse=True)
+def plain_http(settings):
+    settings.SECURE_SSL_REDIRECT = False
+
+
+def row_ids(response):
+    assert response.status_code == 200
+    return [int(i) for i in re.findall(rb'data-subscription-id="(\d+)"', response.content)]
+
+
+def listed(user, url="/clients/?per_page=500"):
+    client = HttpClient()
+    client.force_login(user)
+    return row_ids(client.get(url))
+
+
+def by_names():
+    """What the list must show: client name, product name, then creation."""
+    rows = Subscription.objects.values_list("pk", "client__name", "product__name")
+    return [pk for pk, _, _ in sorted(rows, key=lambda row: (row[1], row[2], row[0]))]
+
+
+@pytest.fixture
+def three_clients(alpha, tbox, tsend, make_subscription):
+    zeta = make_subscription(alpha, tsend, name="Zeta")
+    make_subscription(alpha, tbox, client=zeta.client)
+    make_subscription(alpha, tbox, name="Mu")
+    make_subscription(alpha, tbox, name="Alpha Corp")
+    return zeta.client
+
+
+def test_the_client_list_is_in_client_then_product_order(three_clients, partner_user):
+    rows = {row.pk: f"{row.client.name}/{row.product.name}" for row in Subscription.objects.all()}
+    names = [rows[pk] for pk in listed(partner_user)]
+    assert names == ["Alpha Corp/TBox", "Mu/TBox", "Zeta/TBox", "Zeta/TSend"]
+
+
+@pytest.mark.parametrize("how", ["save", "update", "sql"])
+def test_renaming_a_client_moves_its_rows_whatever_the_path(how, three_clients, partner_user):
+    zeta = three_clients
+    if how == "save":
+        zeta.name = "Aardvark"
+        zeta.save()
+    elif how == "update":
+        Client.objects.filter(pk=zeta.pk).update(name="Aardvark")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE subscriptions_client SET name = %s WHERE id = %s", ["Aardvark", zeta.pk]
+            )
+    first_two = listed(partner_user)[:2]
+    assert set(first_two) == set(zeta.subscriptions.values_list("pk", flat=True))
+    assert listed(partner_user) == by_names()
+
+
+def test_renaming_a_product_reorders_the_products_of_a_client(three_clients, partner_user, tbox):
+    Product.objects.filter(pk=tbox.pk).update(name="Vault")
+    zeta = set(three_clients.subscriptions.values_list("pk", flat=True))
+    products = [
+        Subscription.objects.get(pk=pk).product.name for pk in listed(partner_user) if pk in zeta
+    ]
+    assert products == ["TSend", "Vault"]
+    assert listed(partner_user) == by_names()
+
+
+def test_a_subscription_moved_to_another_client_takes_its_name(three_clients, partner_user):
+    alpha_corp = Client.objects.get(name="Alpha Corp")
+    moved = three_clients.subscriptions.get(product__name="TSend")
+    moved.client = alpha_corp
+    moved.save()
+    assert listed(partner_user) == by_names()
+    assert listed(partner_user)[1] == moved.pk
+
+
+def test_what_python_writes_in_the_copies_is_overwritten(three_clients, partner_user):
+    Subscription.objects.filter(client=three_clients).update(client_name="AAA")
+    assert listed(partner_user) == by_names()
+
+
+def test_every_page_of_staff_list_follows_the_names(
+    alpha, beta, tbox, tsend, make_subscription, staff
+):
+    for index in range(12):
+        partner = alpha if index % 2 else beta
+        make_subscription(partner, tbox if index % 3 else tsend, name=f"Client {(index * 7) % 5}")
+    pages = [listed(staff, f"/clients/?per_page=5&page={page}") for page in (1, 2, 3)]
+    assert [pk for page in pages for pk in page] == by_names()
+    # Sorting by client name explicitly, or by the product, reads the same copies.
+    assert listed(staff, "/clients/?per_page=500&sort=client") == by_names()
+    by_product = sorted(
+        Subscription.objects.values_list("pk", "product__name"), key=lambda r: (r[1], r[0])
+    )
+    assert listed(staff, "/clients/?per_page=500&sort=product") == [pk for pk, _ in by_product]
+
+
+def test_the_api_lists_in_the_same_order(three_clients, partner_user):
+    client = APIClient()
+    client.force_authenticate(partner_user)
+    answer = client.get("/api/v1/subscriptions/")
+    assert answer.status_code == 200
+    body = answer.json()
+    rows = body["results"] if isinstance(body, dict) else body
+    assert [row["id"] for row in rows] == by_names()
