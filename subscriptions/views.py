@@ -34,7 +34,7 @@ from .dates import local_today
 from .figures_cache import cached_figures
 from .filtersets import MovementFilterSet, SubscriptionFilterSet, asks_for_not_renewing
 from .forms import TOKEN_INVALID, AllocationForm, ClientForm, RenewalForm
-from .models import Client, LicenseMovement, LicensePool, Subscription, Term
+from .models import Client, LicenseMovement, LicensePool, Term
 from .tables import (
     STATUS_ROW_CLASSES,
     ClientListTable,
