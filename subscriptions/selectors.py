@@ -139,6 +139,34 @@ def subscription_rows(user, *, today=None):
     )
 
 
+def annotate_row(subscription, *, today, pool_id=None):
+    """Sets on one subscription already in hand what `with_status` annotates (status,
+    current term, paying pool), by the same rules in Python: the service layer's locked
+    row, whose client and partner are loaded. Building the SQL CASE of `with_status` in
+    Django's ORM was a third of a renewal's time (docs/benchmarks.md); a test holds this
+    twin to the SQL on every status and window."""
+    partner_months = subscription.client.partner.renewal_window_months
+    queued = subscription.previous_term_end is not None and subscription.term_start > today
+    if queued:
+        status = Status.RENEWED
+    elif subscription.term_start > today:
+        status = Status.NOT_STARTED
+    elif subscription.term_end < today:
+        status = Status.EXPIRED
+    elif subscription.term_end < window_end(today, partner_months or window_months()):
+        status = Status.EXPIRING
+    else:
+        status = Status.ACTIVE
+    subscription.status = status
+    current = "previous_" if queued else ""
+    subscription.current_start = getattr(subscription, f"{current}term_start")
+    subscription.current_end = getattr(subscription, f"{current}term_end")
+    subscription.current_users = getattr(subscription, f"{current}users")
+    subscription.current_years = getattr(subscription, f"{current}years")
+    subscription.pool_id = pool_id
+    return subscription
+
+
 def plain_subscription_rows(user, *, today=None):
     """The rows of `subscription_rows` with their current term, but without the status and
     the paying pool, whose joins (client, partner, pool) a count or a page's keys sorted

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Organization, OrganizationKind
 
+from . import selectors
 from .dates import local_today, term_end
 from .models import (
     Client,
@@ -399,11 +400,11 @@ def renew_subscription(*, actor, subscription_id, years, users=None, token=None,
     # Re-read under the lock: a concurrent renewal of the same subscription waits here
     # and then sees the queued term, so it is refused instead of renewing twice.
     subscription = (
-        Subscription.objects.with_status(today)
-        .select_related("client__partner", "client__reseller", "product")
+        Subscription.objects.select_related("client__partner", "client__reseller", "product")
         .select_for_update(of=("self",))
         .get(pk=subscription_id)
     )
+    selectors.annotate_row(subscription, today=today)
     refusal = refusal_for_status(subscription.status)
     if refusal:
         raise refusal
@@ -424,31 +425,25 @@ def renew_subscription(*, actor, subscription_id, years, users=None, token=None,
         licenses=cost,
         created_by=actor,
     )
-    Subscription.objects.filter(pk=subscription.pk).update(
-        previous_term_start=subscription.term_start,
-        previous_term_end=subscription.term_end,
-        previous_users=subscription.users,
-        previous_years=subscription.years,
-        term_start=start,
-        term_end=end,
-        users=users,
-        years=years,
+    renewed_columns = {
+        "previous_term_start": subscription.term_start,
+        "previous_term_end": subscription.term_end,
+        "previous_users": subscription.users,
+        "previous_years": subscription.years,
+        "term_start": start,
+        "term_end": end,
+        "users": users,
+        "years": years,
         # Rule 15: renewing it proves the "not renewing" mark wrong.
         **NOT_RENEWING_CLEARED,
-    )
+    }
+    Subscription.objects.filter(pk=subscription.pk).update(**renewed_columns)
     _remember(claimed, {
         "subscription_id": subscription.pk,
         "term_id": term.pk,
         "licenses": cost,
         "end_date": end.isoformat(),
     })
-    # The row locked above still holds the old term: hand back the renewed one, with its
-    # status and current term, so callers show what is now true.
-    renewed = (
-        Subscription.objects.with_status(today)
-        .select_related("client__partner", "client__reseller", "product")
-        .get(pk=subscription.pk)
-    )
     # The debit comes last: its UPDATE takes the pool's row lock, which every renewal paid
     # by the same organization waits for, and holds it until the commit. Everything above
     # locks only this subscription, so concurrent renewals of one pool overlap it
@@ -460,6 +455,11 @@ def renew_subscription(*, actor, subscription_id, years, users=None, token=None,
         pool, -cost, kind=MovementKind.RENEWAL, actor=actor, field="users",
         subscription=subscription, term=term,
     )
+    # Hand back the renewed subscription, with its status and current term, so callers
+    # show what is now true: the row written above, without reading it again.
+    for column, value in renewed_columns.items():
+        setattr(subscription, column, value)
+    renewed = selectors.annotate_row(subscription, today=today, pool_id=pool.pk)
     logger.info(
         "renewal subscription=%s payer=%s product=%s users=%d years=%d licenses=%d "
         "balance_after=%d actor=%s",

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from subscriptions import services
+from subscriptions import selectors, services
 from subscriptions.dates import local_today, term_end, whole_years_covered, window_end
 from subscriptions.models import Subscription
 from subscriptions.selectors import (
@@ -368,3 +368,41 @@ def test_it_names_the_paying_pool_of_each_row(
     reseller_pool = services.pool_balance(alpha_reseller, tbox)[0]
     pools = {r.pk: r.pool_id for r in subscription_rows(partner_user, today=TODAY)}
     assert pools == {own.pk: alpha_pool, resold.pk: reseller_pool, no_pool.pk: None}
+
+
+@pytest.mark.parametrize("default_months", [3, 12])
+def test_the_python_twin_of_the_status_agrees_with_the_sql_on_every_row(
+    settings, alpha, beta, tbox, make_subscription, default_months
+):
+    """selectors.annotate_row (the service layer's locked row) and with_status (every
+    list) must classify alike: every status, every window, the edges of each."""
+    settings.RENEWAL_WINDOW_MONTHS = default_months
+    today = datetime.date(2026, 3, 31)
+    beta.renewal_window_months = 1
+    beta.save()
+    day = datetime.timedelta(days=1)
+    window_edges = [window_end(today, months) for months in (1, 3, 12)]
+    ends = [today - day, today, today + day] + [
+        edge + shift for edge in window_edges for shift in (-day, 0 * day, day)
+    ]
+    for partner in (alpha, beta):
+        for end in ends:
+            make_subscription(partner, tbox, start=min(end, today) - 300 * day, end=end)
+        make_subscription(partner, tbox, start=today + day, end=today + 400 * day)
+        # Queued renewals: the previous term ends in the window, or before today.
+        for end in (today + 10 * day, today - 3 * day, today):
+            make_subscription(
+                partner, tbox, start=end - 364 * day, end=end, renewal_years=1
+            )
+    expected = {
+        row.pk: (row.status, row.current_start, row.current_end, row.current_users,
+                 row.current_years)
+        for row in Subscription.objects.with_status(today)
+    }
+    seen = {}
+    for row in Subscription.objects.select_related("client__partner"):
+        selectors.annotate_row(row, today=today)
+        seen[row.pk] = (row.status, row.current_start, row.current_end, row.current_users,
+                        row.current_years)
+    assert seen == expected
+    assert {status for status, *_ in expected.values()} == set(selectors.Status.ALL)
