@@ -167,6 +167,17 @@ def annotate_row(subscription, *, today, pool_id=None):
     return subscription
 
 
+def visible_subscription(user, pk, *, today=None):
+    """One subscription of the user's scope, classified by `annotate_row` (status, current
+    term; not the paying pool). Subscription.DoesNotExist when out of scope or missing."""
+    subscription = (
+        Subscription.objects.visible_to(user)
+        .select_related("client", "client__reseller", "client__partner", "product")
+        .get(pk=pk)
+    )
+    return annotate_row(subscription, today=today or local_today())
+
+
 def plain_subscription_rows(user, *, today=None):
     """The rows of `subscription_rows` with their current term, but without the status and
     the paying pool, whose joins (client, partner, pool) a count or a page's keys sorted
