@@ -10,51 +10,28 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organization
+from accounts.models import Organization, Scope
 
 from .models import LicenseMovement, MovementKind, Product, Subscription
+from .organization_menus import CappedChoiceMixin, show_selected
 from .selectors import status_choices
 
 
 def _visible_organizations(request):
     if request is None:
         return Organization.objects.none()
-    return Organization.objects.visible_to(request.user)
+    return Organization.objects.visible_to(request.user).select_related("parent")
 
 
 def _visible_resellers(request):
     return _visible_organizations(request).resellers()
 
 
-# Publisher staff see every reseller (5 000 for a large publisher): a <select> of them all
-# would weigh more than the page's rows. The menu offers the first ones by name, plus the
-# one filtered on; any reseller in scope is still accepted by id (`?reseller=ID`, the links
-# of the licenses page and the forecast), as validation uses the whole scoped queryset.
-RESELLER_CHOICES_MAX = 200
-
-
-class _CappedChoiceIterator(django_filters.fields.ModelChoiceIterator):
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        if self.field.null_label is not None:
-            yield (self.field.null_value, self.field.null_label)
-        shown = list(self.queryset.order_by("name", "pk")[: RESELLER_CHOICES_MAX + 1])
-        selected = self.field.selected_pk
-        if len(shown) > RESELLER_CHOICES_MAX:
-            shown = shown[:RESELLER_CHOICES_MAX]
-            if selected and all(str(obj.pk) != selected for obj in shown):
-                shown += list(self.queryset.filter(pk=selected))
-        for obj in shown:
-            yield self.choice(obj)
-
-    def __len__(self):
-        return len(list(iter(self)))
-
-
-class _CappedModelChoiceField(django_filters.fields.ModelChoiceField):
-    iterator = _CappedChoiceIterator
-    selected_pk = None
+# Publisher staff see every organization: these menus are capped (organization_menus.py),
+# and any organization in scope is still accepted by id (`?reseller=ID`, the links of the
+# licenses page and the forecast), as validation uses the whole scoped queryset.
+class _CappedModelChoiceField(CappedChoiceMixin, django_filters.fields.ModelChoiceField):
+    pass
 
 
 class CappedModelChoiceFilter(django_filters.ModelChoiceFilter):
@@ -71,10 +48,9 @@ class BootstrapFilterSet(django_filters.FilterSet):
     @property
     def form(self):
         form = super().form
-        reseller = form.fields.get("reseller")
-        if isinstance(reseller, _CappedModelChoiceField):
-            reseller.selected_pk = getattr(self, "_selected_reseller", None)
         if not getattr(form, "_portal_styled", False):
+            user = getattr(self.request, "user", None)
+            show_selected(form, with_parent=Scope.for_user(user).everything)
             for field in form.fields.values():
                 if isinstance(field.widget, forms.Select):
                     field.widget.attrs["class"] = "form-select form-select-sm"
@@ -116,6 +92,7 @@ class SubscriptionFilterSet(BootstrapFilterSet):
         queryset=_visible_resellers,
         label=_("Reseller"),
         empty_label=_("All"),
+        search_kind="reseller",
     )
     # The current term's end: a queued renewal does not move a row out of the range.
     end_from = django_filters.DateFilter(
@@ -140,8 +117,6 @@ class SubscriptionFilterSet(BootstrapFilterSet):
 
     def __init__(self, *args, statuses=None, **kwargs):
         super().__init__(*args, **kwargs)
-        selected = self.data.get("reseller") if self.data is not None else None
-        self._selected_reseller = selected if str(selected or "").isdigit() else None
         if statuses is not None:
             self.filters["status"].extra["choices"] = lambda: [
                 choice for choice in status_choices() if choice[0] in statuses
@@ -149,7 +124,7 @@ class SubscriptionFilterSet(BootstrapFilterSet):
 
 
 class MovementFilterSet(BootstrapFilterSet):
-    organization = django_filters.ModelChoiceFilter(
+    organization = CappedModelChoiceFilter(
         field_name="pool__organization",
         queryset=_visible_organizations,
         label=_("Organization"),

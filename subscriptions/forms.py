@@ -16,6 +16,7 @@ from accounts.models import Organization
 from . import services
 from .dates import local_today
 from .models import Product
+from .organization_menus import CappedChoiceMixin, organization_label, show_selected
 from .tokens import token_is_valid
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -75,9 +76,11 @@ class ResellerChoiceField(forms.ModelChoiceField):
     with_partner = False
 
     def label_from_instance(self, obj):
-        if self.with_partner and obj.parent_id:
-            return f"{obj.name} ({obj.parent.name})"
-        return obj.name
+        return organization_label(obj, self.with_partner)
+
+
+class CappedResellerChoiceField(CappedChoiceMixin, forms.ModelChoiceField):
+    """The first resellers by name and the chosen one (organization_menus.py)."""
 
 
 def _token_field():
@@ -188,7 +191,9 @@ class ClientForm(TokenFormMixin, BootstrapFormMixin, forms.Form):
 class AllocationForm(TokenFormMixin, BootstrapFormMixin, forms.Form):
     """Rule 9: a partner gives licenses to one of its resellers or takes unused ones back."""
 
-    reseller = ResellerChoiceField(label=_("Reseller"), queryset=Organization.objects.none())
+    reseller = CappedResellerChoiceField(
+        label=_("Reseller"), queryset=Organization.objects.none(), search_kind="reseller"
+    )
     product = forms.ModelChoiceField(
         label=_("Product"), queryset=Product.objects.all(), to_field_name="code"
     )
@@ -210,7 +215,7 @@ class AllocationForm(TokenFormMixin, BootstrapFormMixin, forms.Form):
         self.user = user
         super().__init__(*args, **kwargs)
         self.fields["reseller"].queryset = resellers
-        self.fields["reseller"].with_partner = with_partner
+        show_selected(self, with_parent=with_partner)
         self._apply_bootstrap()
 
     def clean(self):

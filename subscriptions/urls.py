@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, views
+from . import import_views, organization_menus, views
 
 urlpatterns = [
     path("clients/", views.client_list, name="client_list"),
@@ -16,4 +16,9 @@ urlpatterns = [
     path("subscriptions/<int:pk>/not-renewing/", views.not_renewing, name="not_renewing"),
     path("licenses/", views.licenses, name="licenses"),
     path("licenses/allocate/", views.allocate, name="allocate"),
+    path(
+        "organizations/options/",
+        organization_menus.organization_options,
+        name="organization_options",
+    ),
 ]

@@ -10,7 +10,9 @@ Writes go through `services.py` only.
 """
 
 import datetime
+from collections import namedtuple
 from functools import wraps
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -508,6 +510,21 @@ def _may_allocate(scope):
     return scope.can_manage and (scope.everything or scope.kind == OrganizationKind.PARTNER)
 
 
+ShownPool = namedtuple("ShownPool", "pk organization product code balance")
+
+
+def _shown_pools(visible):
+    """Every pool the user may see, as includes_pools.html writes it: tuples, read in
+    2 ms where 808 model instances (with their organizations and products) took 29."""
+    rows = visible.pools().order_by("organization__name", "product__name", "pk")
+    return [
+        ShownPool(*row)
+        for row in rows.values_list(
+            "pk", "organization__name", "product__name", "product__code", "balance"
+        )
+    ]
+
+
 @require_GET
 @login_required
 def licenses(request):
@@ -529,7 +546,7 @@ def licenses(request):
         request,
         "subscriptions/licenses.html",
         {
-            "pools": visible.pools().order_by("organization__name", "product__name", "pk"),
+            "pools": _shown_pools(visible),
             "filter": filterset,
             "table": table,
             "allocation_form": allocation_form,
@@ -623,7 +640,7 @@ def allocate(request):
         "subscriptions/allocate.html",
         {
             "form": form,
-            "pools": visible.pools().order_by("organization__name", "product__name", "pk"),
+            "pools": _shown_pools(visible),
         },
     )
 
@@ -755,6 +772,35 @@ def shortfall_message(pool, months):
     ) % {"missing": pool.missing, "product": pool.product.name, "companies": companies}
 
 
+# The forecast is cached as plain values: 800 pools as model instances (with their
+# organizations and products) took 20 ms to unpickle, a third of the licenses page.
+def _forecast_values(pool):
+    organization, product = pool.organization, pool.product
+    return (
+        pool.pk, pool.balance, pool.needed, pool.companies, pool.missing, pool.needed_12,
+        pool.companies_12, pool.missing_12, pool.runs_dry,
+        organization.pk, organization.name, organization.kind, organization.parent_id,
+        product.code, product.name,
+    )
+
+
+def _forecast_row(
+    pk, balance, needed, companies, missing, needed_12, companies_12, missing_12, runs_dry,
+    organization_id, organization_name, kind, parent_id, code, product_name,
+):
+    """One pool of the forecast, with the attributes of `selectors.pool_forecast`'s pools
+    that the forecast's rows use."""
+    return SimpleNamespace(
+        pk=pk, balance=balance, needed=needed, companies=companies, missing=missing,
+        needed_12=needed_12, companies_12=companies_12, missing_12=missing_12,
+        runs_dry=runs_dry, organization_id=organization_id,
+        organization=SimpleNamespace(
+            pk=organization_id, name=organization_name, kind=kind, parent_id=parent_id
+        ),
+        product=SimpleNamespace(code=code, name=product_name),
+    )
+
+
 def shortfall_rows(user):
     """Each visible pool with its forecast (one query), a sentence when licenses are
     missing, and a link to the renewals it must pay for."""
@@ -768,18 +814,19 @@ def shortfall_rows(user):
         return pool.organization.parent_id or pool.organization_id
 
     def forecast():
-        rows = selectors.pool_forecast(user)
+        pools = selectors.pool_forecast(user)
         # Rule 16: "the next N months" is the window of the pool's partner, as its
         # statuses are.
         windows = dict(
-            Organization.objects.filter(pk__in={partner_of(pool) for pool in rows}).values_list(
+            Organization.objects.filter(pk__in={partner_of(pool) for pool in pools}).values_list(
                 "pk", "renewal_window_months"
             )
         )
-        return rows, windows
+        return [_forecast_values(pool) for pool in pools], windows
 
     default_months = window_months()
-    rows, windows = cached_figures("forecast", user, forecast)
+    values, windows = cached_figures("forecast", user, forecast)
+    rows = [_forecast_row(*row) for row in values]
     renewals = reverse("renewals")
     for pool in rows:
         months = windows.get(partner_of(pool)) or default_months

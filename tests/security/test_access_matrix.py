@@ -56,6 +56,9 @@ EXPECTED = {
     "client_list": READ_PAGE,
     "renewals": READ_PAGE,
     "licenses": READ_PAGE,
+    # The <option>s of a long organization menu, from the user's scope (read-only users
+    # filter the ledger too).
+    "organization_options": READ_PAGE,
     "client_detail": row(anonymous=(LOGIN, 405), default=(200, 405), other=(404, 405)),
     "client_new": FORM_PAGE,
     "renew": row(default=(200, 200), viewer=(403, 403), other=(404, 404)),

@@ -9,7 +9,7 @@ from django.test import Client as HttpClient
 
 from accounts.models import Organization, OrganizationKind
 from subscriptions import selectors
-from subscriptions.filtersets import RESELLER_CHOICES_MAX
+from subscriptions.organization_menus import CHOICES_MAX as RESELLER_CHOICES_MAX
 
 
 @pytest.fixture(autouse=True)
