@@ -88,7 +88,7 @@ class SubscriptionFilterSet(BootstrapFilterSet):
         empty_label=_("All"),
     )
     reseller = CappedModelChoiceFilter(
-        field_name="client__reseller",
+        field_name="client_reseller",
         queryset=_visible_resellers,
         label=_("Reseller"),
         empty_label=_("All"),

@@ -80,7 +80,8 @@ class SubscriptionQuerySet(models.QuerySet):
         scope = Scope.for_user(user)
         if scope.sees_nothing:
             return self.none()
-        return self.filter(scope.client_filter("client__"))
+        # The copies of the client's partner and reseller on the row (see the fields).
+        return self.filter(scope.client_filter("client_"))
 
     def with_status(self, today=None):
         """Annotates `status`, the current term and the paying pool (see selectors)."""
@@ -95,6 +96,18 @@ class NotRenewingReason(models.TextChoices):
     CLOSED = "closed", _("Company closed")
     NOT_NEEDED = "not_needed", _("No longer needed")
     OTHER = "other", _("Other")
+
+
+def _copy_of_organization():
+    """A copy of one of the client's organizations (see Subscription.client_partner)."""
+    return models.ForeignKey(
+        Organization,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        editable=False,
+        related_name="+",
+        db_index=False,
+    )
 
 
 class Subscription(models.Model):
@@ -141,11 +154,16 @@ class Subscription(models.Model):
         blank=True,
         related_name="+",
     )
-    # Copies of the client's and the product's names, for the lists' default order only
-    # (client name, product name): sorting on columns of one table lets an index serve a
-    # deep page (?page=2000) instead of joining and sorting every subscription. Database
-    # triggers keep them equal to the names (migration 0005): what Python writes here is
-    # overwritten, and a rename reaches every subscription of the client or product.
+    # Copies of the client's partner, reseller and name and of the product's name. Database
+    # triggers keep them equal to the originals (migration 0005): what Python writes here
+    # is overwritten, and a change to a client or product reaches its subscriptions in the
+    # same transaction. They let the scope, the paying organization and the lists' default
+    # order (client name, product name) be read off the subscription's own row and its
+    # indexes: counting, classifying or paging every subscription in scope no longer joins
+    # every client (docs/benchmarks.md). Nullable only because SQLite's triggers fill a
+    # row right after it is written; never NULL once written (a test holds it).
+    client_partner = _copy_of_organization()
+    client_reseller = _copy_of_organization()
     client_name = models.CharField(max_length=200, editable=False, default="")
     product_name = models.CharField(max_length=100, editable=False, default="")
 
@@ -167,6 +185,14 @@ class Subscription(models.Model):
             models.Index(fields=["client", "product"]),
             models.Index(
                 fields=["client_name", "product_name", "id"], name="subscription_list_order"
+            ),
+            models.Index(
+                fields=["client_partner", "client_name", "product_name", "id"],
+                name="subscription_partner_order",
+            ),
+            models.Index(
+                fields=["client_reseller", "client_name", "product_name", "id"],
+                name="subscription_reseller_order",
             ),
         ]
 

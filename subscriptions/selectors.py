@@ -64,7 +64,7 @@ def expiry_threshold_expression(today):
     """The first day after the renewal window, per partner (rule 16)."""
     default = window_months()
     whens = [
-        When(client__partner__renewal_window_months=months, then=Value(window_end(today, months)))
+        When(client_partner__renewal_window_months=months, then=Value(window_end(today, months)))
         for months in range(1, 13)
         if months != default
     ]
@@ -100,7 +100,7 @@ def paying_pool_subquery():
     return Subquery(
         LicensePool.objects.filter(
             organization_id=Coalesce(
-                OuterRef("client__reseller_id"), OuterRef("client__partner_id")
+                OuterRef("client_reseller_id"), OuterRef("client_partner_id")
             ),
             product_id=OuterRef("product_id"),
         )
@@ -262,7 +262,7 @@ def dashboard_figures(user, *, months=12, today=None):
         Subscription.objects.visible_to(user)
         .annotate(
             status=status_expression(today),
-            payer=Coalesce("client__reseller_id", "client__partner_id"),
+            payer=Coalesce("client_reseller_id", "client_partner_id"),
             month=TruncMonth("term_end"),
         )
         .order_by()
@@ -355,7 +355,7 @@ def renewals_due(*, partner=None, window_months=None, today=None):
         .order_by("term_end", "pk")
     )
     if partner is not None:
-        rows = rows.filter(client__partner=partner)
+        rows = rows.filter(client_partner=partner)
     if window_months is None:
         return rows.filter(to_renew_q(today)).annotate(due_status=F("status"))
     return rows.filter(
@@ -409,10 +409,10 @@ def pool_forecast(user, *, today=None, horizon_months=FORECAST_HORIZON_MONTHS):
     if scope.sees_nothing:
         return []
     due = (
-        Subscription.objects.filter(scope.client_filter("client__"))
+        Subscription.objects.filter(scope.client_filter("client_"))
         .annotate(
             status=status_expression(today),
-            payer=Coalesce("client__reseller_id", "client__partner_id"),
+            payer=Coalesce("client_reseller_id", "client_partner_id"),
         )
         .filter(due_within_q(today, horizon_months))
         .annotate(

@@ -1,7 +1,10 @@
-"""The lists' default order (client name, then product name) is read from copies of the
-names kept on each subscription by database triggers (migration 0005): whatever path
-renames a client or a product, the lists follow at once, on SQLite and PostgreSQL alike."""
+"""Each subscription carries copies of its client's partner, reseller and name and of its
+product's name, kept by database triggers (migration 0005). The scope of every
+subscription query and the lists' default order (client name, then product name) read
+them: whatever path changes a client or a product, the lists and the scope follow at once,
+on SQLite and PostgreSQL alike."""
 
+import datetime
 import re
 
 import pytest
@@ -9,6 +12,7 @@ from django.db import connection
 from django.test import Client as HttpClient
 from rest_framework.test import APIClient
 
+from subscriptions.dates import local_today
 from subscriptions.models import Client, Product, Subscription
 
 
@@ -115,3 +119,91 @@ def test_the_api_lists_in_the_same_order(three_clients, partner_user):
     body = answer.json()
     rows = body["results"] if isinstance(body, dict) else body
     assert [row["id"] for row in rows] == by_names()
+
+
+def change_client(client, how, **values):
+    if how == "save":
+        for field, value in values.items():
+            setattr(client, field, value)
+        client.save()
+    elif how == "update":
+        Client.objects.filter(pk=client.pk).update(**values)
+    else:
+        columns = ", ".join(f"{Client._meta.get_field(f).column} = %s" for f in values)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE subscriptions_client SET {columns} WHERE id = %s",
+                [getattr(v, "pk", v) for v in values.values()] + [client.pk],
+            )
+
+
+@pytest.mark.parametrize("how", ["save", "update", "sql"])
+def test_moving_a_client_to_a_reseller_moves_its_subscriptions_into_that_scope(
+    how, alpha, alpha_reseller, tbox, tsend, make_subscription, reseller_user, partner_user
+):
+    first = make_subscription(alpha, tbox, name="Kappa")
+    second = make_subscription(alpha, tsend, client=first.client)
+    assert listed(reseller_user) == []
+    change_client(first.client, how, reseller=alpha_reseller)
+    assert sorted(listed(reseller_user)) == sorted([first.pk, second.pk])
+    assert sorted(listed(partner_user)) == sorted([first.pk, second.pk])
+    # The reseller pays now: its pool is the one the list names.
+    page = HttpClient()
+    page.force_login(reseller_user)
+    assert page.get(f"/subscriptions/{first.pk}/renew/").status_code == 200
+    change_client(first.client, how, reseller=None)
+    assert listed(reseller_user) == []
+    assert page.get(f"/subscriptions/{first.pk}/renew/").status_code == 404
+
+
+@pytest.mark.parametrize("how", ["save", "update", "sql"])
+def test_moving_a_client_to_another_partner_moves_it_out_of_the_first_scope(
+    how, alpha, beta, tbox, make_subscription, partner_user, other_partner_user
+):
+    moved = make_subscription(alpha, tbox, name="Lambda")
+    change_client(moved.client, how, partner=beta)
+    assert listed(partner_user) == []
+    assert listed(other_partner_user) == [moved.pk]
+    page = HttpClient()
+    page.force_login(partner_user)
+    assert page.get(f"/subscriptions/{moved.pk}/renew/").status_code == 404
+
+
+def test_every_way_of_creating_a_subscription_fills_the_copies(
+    alpha, alpha_reseller, tbox, tsend, grant, partner_user, make_subscription
+):
+    from subscriptions import services
+    from subscriptions.tokens import issue_token
+
+    grant(alpha, tbox, 100)
+    services.create_client(
+        actor=partner_user,
+        partner=alpha,
+        reseller=None,
+        name="Par le service",
+        product=tbox,
+        users=2,
+        years=1,
+        start_date=local_today(),
+        token=issue_token(partner_user),
+    )
+    make_subscription(alpha, tsend, name="Directe", reseller=alpha_reseller)
+    Subscription.objects.bulk_create(
+        [
+            Subscription(
+                client=Client.objects.create(name="En masse", partner=alpha),
+                product=tsend,
+                term_start=datetime.date(2026, 1, 1),
+                term_end=datetime.date(2026, 12, 31),
+                users=1,
+                years=1,
+            )
+        ]
+    )
+    copies = Subscription.objects.values_list(
+        "client_partner_id", "client_reseller_id", "client_name", "product_name",
+        "client__partner_id", "client__reseller_id", "client__name", "product__name",
+    )
+    assert len(copies) == 3
+    for row in copies:
+        assert row[:4] == row[4:]
