@@ -4,11 +4,14 @@ may see), written in Python.
 A partner or a reseller has a few pools: cards. Publisher staff see every pool (808 at
 100 000 clients): a compact table scrolling inside its frame, so the allocation form and
 the ledger stay in reach. Through a template loop the 808 cards took 37 ms a page; these
-rows take 7.
+rows take 7 with format_html_join, 2 with f-strings and the standard library's escape
+(Django's `escape` is that one, behind a lazy-string check per call).
 """
 
+from html import escape
+
 from django import template
-from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 register = template.Library()
@@ -25,33 +28,35 @@ def pools_as_table(pools):
 # `pools`: views.ShownPool tuples (pk, organization and product names, code, balance).
 
 
-def _hook_values(pool):
+def _hook(pool):
     # Digits only, never localized: ints are written as they are.
-    return pool.pk, pool.code, int(pool.balance)
+    return (
+        f'data-testid="pool-balance" data-pool-id="{int(pool.pk)}" '
+        f'data-product="{escape(pool.code)}">{int(pool.balance)}'
+    )
 
 
 @register.filter
 def pool_cards_html(pools):
-    remaining = gettext("licenses remaining")
-    return format_html_join(
-        "\n",
-        '<div class="col"><div class="card h-100 pool-card shadow-sm"><div class="card-body">'
-        '<div class="small text-body-secondary">{}</div><div class="fw-semibold">{}</div>'
-        '<div class="fs-3 fw-bold" data-testid="pool-balance" data-pool-id="{}" '
-        'data-product="{}">{}</div>'
-        '<div class="small text-body-secondary">{}</div></div></div></div>',
-        (
-            (pool.organization, pool.product, *_hook_values(pool), remaining)
+    remaining = escape(gettext("licenses remaining"))
+    return mark_safe(  # noqa: S308 - every value is escaped or an int
+        "\n".join(
+            '<div class="col"><div class="card h-100 pool-card shadow-sm"><div class="card-body">'
+            f'<div class="small text-body-secondary">{escape(pool.organization)}</div>'
+            f'<div class="fw-semibold">{escape(pool.product)}</div>'
+            f'<div class="fs-3 fw-bold" {_hook(pool)}</div>'
+            f'<div class="small text-body-secondary">{remaining}</div></div></div></div>'
             for pool in pools
-        ),
+        )
     )
 
 
 @register.filter
 def pool_rows_html(pools):
-    return format_html_join(
-        "\n",
-        '<tr><td>{}</td><td>{}</td><td class="text-end fw-semibold" data-testid="pool-balance" '
-        'data-pool-id="{}" data-product="{}">{}</td></tr>',
-        ((pool.organization, pool.product, *_hook_values(pool)) for pool in pools),
+    return mark_safe(  # noqa: S308 - every value is escaped or an int
+        "\n".join(
+            f"<tr><td>{escape(pool.organization)}</td><td>{escape(pool.product)}</td>"
+            f'<td class="text-end fw-semibold" {_hook(pool)}</td></tr>'
+            for pool in pools
+        )
     )
