@@ -78,7 +78,7 @@ def _claim_token(token, *, actor, operation):
     """Records the form's token first, so a second submission of the same form stops here.
 
     On PostgreSQL a concurrent twin waits on the unique index until this transaction ends,
-    then fails and reads what was done. Returns the row to store the result in.
+    then inserts nothing and reads what was done. Returns the row to store the result in.
     """
     if not token:
         return None
