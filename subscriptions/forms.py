@@ -16,7 +16,7 @@ from accounts.models import Organization
 from . import services
 from .dates import local_today
 from .models import Product
-from .organization_menus import CappedChoiceMixin, organization_label, show_selected
+from .organization_menus import CappedChoiceMixin, show_selected
 from .tokens import token_is_valid
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -70,17 +70,9 @@ class TokenFormMixin:
             self.add_error(None, forms.ValidationError(TOKEN_INVALID, code="token"))
 
 
-class ResellerChoiceField(forms.ModelChoiceField):
-    """Names each reseller's partner too when the list mixes partners (publisher staff)."""
-
-    with_partner = False
-
-    def label_from_instance(self, obj):
-        return organization_label(obj, self.with_partner)
-
-
-class CappedResellerChoiceField(CappedChoiceMixin, forms.ModelChoiceField):
-    """The first resellers by name and the chosen one (organization_menus.py)."""
+class CappedOrganizationChoiceField(CappedChoiceMixin, forms.ModelChoiceField):
+    """The first organizations by name and the chosen one, a name search for the others
+    (organization_menus.py); resellers are labelled with their partner for staff."""
 
 
 def _token_field():
@@ -128,12 +120,16 @@ class ClientForm(TokenFormMixin, BootstrapFormMixin, forms.Form):
     """
 
     name = forms.CharField(label=_("Client name"), max_length=200)
-    partner = forms.ModelChoiceField(label=_("Partner"), queryset=Organization.objects.none())
-    reseller = ResellerChoiceField(
+    # Staff choose among every partner and reseller: capped menus with a name search.
+    partner = CappedOrganizationChoiceField(
+        label=_("Partner"), queryset=Organization.objects.none(), search_kind="partner"
+    )
+    reseller = CappedOrganizationChoiceField(
         label=_("Reseller"),
         queryset=Organization.objects.none(),
         required=False,
         empty_label=_("None: managed by the partner"),
+        search_kind="reseller",
     )
     product = forms.ModelChoiceField(
         label=_("Product"), queryset=Product.objects.all(), to_field_name="code"
@@ -158,7 +154,7 @@ class ClientForm(TokenFormMixin, BootstrapFormMixin, forms.Form):
             del self.fields["reseller"]
         else:
             self.fields["reseller"].queryset = resellers
-            self.fields["reseller"].with_partner = partners is not None
+        show_selected(self, with_parent=partners is not None)
         self._apply_bootstrap()
 
     def clean_name(self):
@@ -191,7 +187,7 @@ class ClientForm(TokenFormMixin, BootstrapFormMixin, forms.Form):
 class AllocationForm(TokenFormMixin, BootstrapFormMixin, forms.Form):
     """Rule 9: a partner gives licenses to one of its resellers or takes unused ones back."""
 
-    reseller = CappedResellerChoiceField(
+    reseller = CappedOrganizationChoiceField(
         label=_("Reseller"), queryset=Organization.objects.none(), search_kind="reseller"
     )
     product = forms.ModelChoiceField(

@@ -8,8 +8,9 @@ organization in scope is accepted by id. When organizations were left out, a sea
 above the menu (templates/includes/organization_search.html) reloads its options from
 `organization_options`, with htmx; without JavaScript the capped menu works as it is.
 
-Used by the client list's reseller filter, the ledger's organization filter and the
-allocation form's reseller (filtersets.py, forms.py).
+Used by the client list's reseller filter, the ledger's organization filter, the
+allocation form's reseller and the new-client form's partner and reseller (filtersets.py,
+forms.py).
 """
 
 from html import escape
@@ -113,7 +114,7 @@ class CappedChoiceMixin:
     from the form). `more_than_shown`: set while the menu is rendered; the templates
     render the menu first and show the search box above it only then. `with_parent`:
     labels name the partner too.
-    `search_kind`: what the search looks for (`reseller` or `any`).
+    `search_kind`: what the search looks for (`partner`, `reseller` or `any`).
     """
 
     iterator = CappedChoiceIterator
@@ -138,14 +139,14 @@ def show_selected(form, *, with_parent):
             field.with_parent = with_parent
 
 
-SEARCH_KINDS = {"reseller", "any"}
+SEARCH_KINDS = {"partner", "reseller", "any"}
 
 
 @require_GET
 def organization_options(request):
     """The <option>s of a capped menu whose names contain `q`: in the user's scope, the
-    first CHOICES_MAX by name; `kind=reseller` for resellers only; the organization chosen
-    (`selected`, or the menu's own field `reseller` or `organization`) stays chosen;
+    first CHOICES_MAX by name; `kind=reseller` or `partner` for those only; the one chosen
+    (`selected`, or the menu's own field `reseller`, `partner` or `organization`) stays chosen;
     `empty` is the label of a first, empty option.
 
     Login required. A search from a page whose session has expired sends the whole page
@@ -161,11 +162,14 @@ def organization_options(request):
     scoped = Organization.objects.visible_to(request.user).select_related("parent")
     if kind == "reseller":
         scoped = scoped.resellers()
+    elif kind == "partner":
+        scoped = scoped.partners()
     query = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
     matching = scoped.filter(name__icontains=query) if query else scoped
     selected = as_id(
         request.GET.get("selected")
         or request.GET.get("reseller")
+        or request.GET.get("partner")
         or request.GET.get("organization")
     )
     shown, more = first_by_name(matching, selected, selected_from=scoped)

@@ -253,6 +253,50 @@ def test_the_client_list_reseller_menu_has_the_search_too(browse, crowd, staff):
     assert box.attrs["form"] != "" and f'id="{box.attrs["form"]}"' not in response.content.decode()
 
 
+def test_staff_new_client_menus_are_capped_with_a_search_and_take_any_reseller(
+    browse, crowd, staff, alpha, tbox, grant, today
+):
+    """Staff choose among every partner and reseller: both menus capped, each with its
+    search; a reseller beyond the cap is still accepted, and its pool pays."""
+    from subscriptions.models import Client
+
+    Organization.objects.bulk_create(
+        [
+            Organization(kind=OrganizationKind.PARTNER, name=f"Distributeur {i:04d}")
+            for i in range(CHOICES_MAX + 5)
+        ]
+    )
+    client = browse(staff)
+    page = client.get("/clients/new/")
+    assert len(menu(page, "partner")) == 1 + CHOICES_MAX
+    assert menu(page, "reseller")[0] == ("", "None: managed by the partner", True)
+    assert len(menu(page, "reseller")) == 1 + CHOICES_MAX
+    boxes = {box.attrs["aria-controls"]: box.attrs["hx-get"] for box in search_boxes(page)}
+    assert "kind=partner" in boxes["id_partner"] and "kind=reseller" in boxes["id_reseller"]
+
+    last = crowd["last"]
+    form = {"name": "Loin dans la liste", "partner": str(alpha.pk), "reseller": str(last.pk),
+            "product": "TBOX", "users": "2", "years": "1", "start_date": today.isoformat()}
+    # Without a name: refused next to the field, the reseller beyond the cap still chosen.
+    refused = client.post("/clients/new/", {**form, "name": "", "token": issue_token(staff)})
+    assert refused.status_code == 200
+    assert (str(last.pk), "Zénith Revente (Alpha Distribution)", True) in menu(
+        refused, "reseller"
+    )
+    grant(last, tbox, 10)
+    created = client.post("/clients/new/", {**form, "token": issue_token(staff)})
+    assert created.status_code == 302
+    assert Client.objects.get(name="Loin dans la liste").reseller == last
+    assert LicensePool.objects.get(organization=last).balance == 8
+
+
+def test_the_partner_search_answers_partners_only(browse, crowd, staff):
+    found, _html = options(browse(staff), q="zénith", kind="partner")
+    assert found == []
+    found, _html = options(browse(staff), q="distribution", kind="partner")
+    assert [label for _v, label, _s in found] == ["Alpha Distribution", "Beta Distribution"]
+
+
 # --- the options endpoint -------------------------------------------------------------------
 
 
@@ -329,5 +373,5 @@ def test_the_options_escape_names_and_refuse_unknown_kinds(browse, alpha, partne
     _found, html = options(browse(partner_user), q="fils", empty="<i>")
     assert "<script>" not in html and "<i>" not in html
     assert "&lt;script&gt;x&lt;/script&gt; &amp; fils" in html
-    assert browse(partner_user).get(OPTIONS, {"kind": "partner"}).status_code == 400
+    assert browse(partner_user).get(OPTIONS, {"kind": "client"}).status_code == 400
     assert browse(partner_user).post(OPTIONS, {"q": "x"}).status_code == 405
