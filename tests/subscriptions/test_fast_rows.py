@@ -17,7 +17,11 @@ def rows(alpha, alpha_reseller, tbox, tsend, grant, make_subscription, partner_u
     grant(alpha, tbox, 100)
     grant(alpha_reseller, tbox, 100)
     year_ago = today - datetime.timedelta(days=360)
-    make_subscription(alpha, tbox, start=year_ago, end=today + datetime.timedelta(days=10), users=3)
+    # A name to escape: rows escaped twice once showed "d&amp;#x27;Études" on the page.
+    make_subscription(
+        alpha, tbox, start=year_ago, end=today + datetime.timedelta(days=10), users=3,
+        name="Bureau d'Études & Fils <SA>",
+    )
     make_subscription(
         alpha, tsend, reseller=alpha_reseller, start=year_ago,
         end=today - datetime.timedelta(days=3),
@@ -72,3 +76,15 @@ def test_it_says_so_when_no_row_matches(rows):
         table = ClientListTable(selectors.subscription_rows(rows).none())
         table.paginate(per_page=25)
         assert "No subscription matches these filters." in table.rows_html()
+
+
+@pytest.mark.parametrize("url", ["/clients/", "/renewals/"])
+def test_a_name_with_quotes_and_ampersands_is_escaped_once_on_the_page(rows, url, settings):
+    from django.test import Client as HttpClient
+
+    settings.SECURE_SSL_REDIRECT = False
+    client = HttpClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(rows)
+    page = client.get(url).content.decode()
+    assert "Bureau d&#x27;Études &amp; Fils &lt;SA&gt;</a>" in page
+    assert "&amp;#x27;" not in page and "&amp;amp;" not in page
