@@ -151,8 +151,9 @@ class DeferredRowsPaginator(Paginator):
     @property
     def count(self):
         if "_count" not in self.__dict__:
-            queryset = getattr(getattr(self.object_list, "data", None), "data", None)
-            queryset = self._plain_rows() if self._plain_rows() is not None else queryset
+            queryset = self._plain_rows()
+            if queryset is None:
+                queryset = getattr(getattr(self.object_list, "data", None), "data", None)
             if isinstance(queryset, QuerySet) and queryset.query.is_empty():
                 self._count = 0
             elif isinstance(queryset, QuerySet):
