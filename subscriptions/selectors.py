@@ -139,13 +139,19 @@ def subscription_rows(user, *, today=None):
     )
 
 
-def annotate_row(subscription, *, today, pool_id=None):
+_PARTNER = object()
+
+
+def annotate_row(subscription, *, today, pool_id=None, partner_months=_PARTNER):
     """Sets on one subscription already in hand what `with_status` annotates (status,
     current term, paying pool), by the same rules in Python: the service layer's locked
-    row, whose client and partner are loaded. Building the SQL CASE of `with_status` in
-    Django's ORM was a third of a renewal's time (docs/benchmarks.md); a test holds this
-    twin to the SQL on every status and window."""
-    partner_months = subscription.client.partner.renewal_window_months
+    row. Building the SQL CASE of `with_status` in Django's ORM was a third of a renewal's
+    time (docs/benchmarks.md); a test holds this twin to the SQL on every status and window.
+
+    `partner_months` is the client's partner's own window (None: the default one); when
+    not given it is read from `subscription.client.partner`."""
+    if partner_months is _PARTNER:
+        partner_months = subscription.client.partner.renewal_window_months
     queued = subscription.previous_term_end is not None and subscription.term_start > today
     if queued:
         status = Status.RENEWED

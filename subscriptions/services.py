@@ -82,6 +82,15 @@ def _claim_token(token, *, actor, operation):
     """
     if not token:
         return None
+    claimed, sql, params = _claim_statement(token, actor=actor, operation=operation)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return _claimed(claimed, row[0] if row else None)
+
+
+def _claim_statement(token, *, actor, operation):
+    """The token's row and the INSERT that claims it, returning its id (no row: taken)."""
     # One statement, where a savepoint around an INSERT that may fail took three round
     # trips: ON CONFLICT waits for a concurrent twin's transaction like the unique index
     # does, then inserts nothing if it committed (docs/benchmarks.md). SQLite has had
@@ -91,20 +100,23 @@ def _claim_token(token, *, actor, operation):
     fields = [OperationToken._meta.get_field(name) for name in
               ("key", "user", "operation", "result", "created_at")]
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(OperationToken._meta.db_table)} "
-            f"({', '.join(quote(field.column) for field in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))}) "
-            f"ON CONFLICT ({quote(fields[0].column)}) DO NOTHING RETURNING {quote('id')}",
-            [field.get_db_prep_save(getattr(claimed, field.attname), connection)
-             for field in fields],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        existing = OperationToken.objects.filter(key=token).first()
+    sql = (
+        f"INSERT INTO {quote(OperationToken._meta.db_table)} "
+        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({quote(fields[0].column)}) DO NOTHING RETURNING {quote('id')}"
+    )
+    params = [field.get_db_prep_save(getattr(claimed, field.attname), connection)
+              for field in fields]
+    return claimed, sql, params
+
+
+def _claimed(claimed, token_id):
+    """The claimed token's row, or AlreadyDone with what the first submission did."""
+    if token_id is None:
+        existing = OperationToken.objects.filter(key=claimed.key).first()
         raise AlreadyDone(existing.result if existing else {})
-    claimed.pk = row[0]
+    claimed.pk = token_id
     return claimed
 
 
@@ -411,29 +423,134 @@ def refusal_for_status(status):
     return None
 
 
-@transaction.atomic
-def renew_subscription(*, actor, subscription_id, years, users=None, token=None, today=None):
-    """Rule 4: renew for `years` with `users`, costing users × years licenses."""
-    claimed = _claim_token(token, actor=actor, operation="renew")
-    today = today or local_today()
-    # Re-read under the lock: a concurrent renewal of the same subscription waits here
-    # and then sees the queued term, so it is refused instead of renewing twice.
-    subscription = (
-        Subscription.objects.select_related("client__partner", "client__reseller", "product")
-        .select_for_update(of=("self",))
-        .get(pk=subscription_id)
-    )
-    selectors.annotate_row(subscription, today=today)
-    refusal = refusal_for_status(subscription.status)
-    if refusal:
-        raise refusal
-    if users is None:
-        users = subscription.users
-    _check_users_years(users, years)
+# What a renewal reads under the subscription's row lock, in one statement: the row, its
+# partner's renewal window (rule 16), the paying organization (the reseller, else the
+# partner: rule 5, read off the copies kept on the row) and its pool for the product (NULL
+# when it has none yet), and the product's code for the log.
+_LOCK_FOR_RENEWAL_SQL = (
+    "SELECT s.*, partner.renewal_window_months AS partner_window_months, "
+    "COALESCE(s.client_reseller_id, s.client_partner_id) AS paying_organization_id, "
+    "pool.id AS paying_pool_id, product.code AS product_code "
+    "FROM subscriptions_subscription s "
+    "JOIN accounts_organization partner ON partner.id = s.client_partner_id "
+    "JOIN subscriptions_product product ON product.id = s.product_id "
+    "LEFT JOIN subscriptions_licensepool pool "
+    "ON pool.organization_id = COALESCE(s.client_reseller_id, s.client_partner_id) "
+    "AND pool.product_id = s.product_id "
+    "WHERE s.id = %s"
+)
 
-    start = new_term_start(subscription, subscription.status, today)
-    end = term_end(start, years)
-    cost = users * years
+
+def _claim_and_lock_for_renewal(subscription_id, *, token, actor):
+    """Claims the form's token (see `_claim_token`) and returns (the claimed token's row
+    or None without a token, the subscription under its row lock with what a renewal
+    needs beside it as attributes: `_LOCK_FOR_RENEWAL_SQL`). Subscription.DoesNotExist
+    when there is none. PostgreSQL does both in one statement, the claim as a
+    data-modifying WITH clause; SQLite takes two."""
+    sql, params = _LOCK_FOR_RENEWAL_SQL, [subscription_id]
+    claimed = None
+    if connection.features.has_select_for_update_of:
+        sql += " FOR UPDATE OF s"
+        if token:
+            claimed, claim_sql, claim_params = _claim_statement(
+                token, actor=actor, operation="renew"
+            )
+            sql = sql.replace(
+                "SELECT s.*", "SELECT (SELECT id FROM claimed) AS claimed_token_id, s.*", 1
+            )
+            sql, params = f"WITH claimed AS ({claim_sql}) {sql}", [*claim_params, *params]
+    else:
+        claimed = _claim_token(token, actor=actor, operation="renew")
+    subscription = next(iter(Subscription.objects.raw(sql, params)), None)
+    if subscription is None:
+        raise Subscription.DoesNotExist(f"no subscription {subscription_id}")
+    if claimed is not None and claimed.pk is None:
+        claimed = _claimed(claimed, subscription.claimed_token_id)
+    return claimed, subscription
+
+
+# PostgreSQL writes a renewal in one statement: the conditional debit of the pool first
+# (its row lock, which every renewal of that pool waits for, is held from here to the
+# commit only), then, only if it debited, the term, the subscription's new columns, the
+# ledger line and the token's result. When the pool cannot pay, nothing is written and the
+# statement returns no row. Rules as in `_write_renewal`, which does the same statement by
+# statement (SQLite, and refusals: it says why).
+_RENEWAL_IN_ONE_STATEMENT_SQL = """
+WITH debit AS (
+    UPDATE subscriptions_licensepool SET balance = balance - %(licenses)s
+    WHERE id = %(pool)s AND balance >= %(licenses)s
+    RETURNING id, balance
+), new_term AS (
+    INSERT INTO subscriptions_term
+        (subscription_id, kind, start_date, end_date, users, years, licenses,
+         created_by_id, created_at)
+    SELECT %(subscription)s, %(term_kind)s, %(start)s, %(end)s, %(users)s, %(years)s,
+           %(licenses)s, %(actor)s, %(now)s
+    FROM debit
+    RETURNING id
+), renewed AS (
+    UPDATE subscriptions_subscription
+    SET previous_term_start = term_start, previous_term_end = term_end,
+        previous_users = users, previous_years = years,
+        term_start = %(start)s, term_end = %(end)s, users = %(users)s, years = %(years)s,
+        not_renewing_reason = NULL, not_renewing_comment = '', not_renewing_at = NULL,
+        not_renewing_by_id = NULL
+    FROM new_term
+    WHERE subscriptions_subscription.id = %(subscription)s
+), ledger AS (
+    INSERT INTO subscriptions_licensemovement
+        (pool_id, quantity, balance_after, kind, subscription_id, term_id, actor_id,
+         created_at, note)
+    SELECT debit.id, -%(licenses)s, debit.balance, %(movement_kind)s, %(subscription)s,
+           new_term.id, %(actor)s, %(now)s, ''
+    FROM debit, new_term
+), remembered AS (
+    UPDATE subscriptions_operationtoken
+    SET result = jsonb_build_object(
+        'subscription_id', %(subscription)s::integer, 'term_id', new_term.id,
+        'licenses', %(licenses)s::integer, 'end_date', %(end)s::text)
+    FROM new_term
+    WHERE subscriptions_operationtoken.id = %(token)s
+)
+SELECT new_term.id, debit.balance FROM debit, new_term
+"""
+
+
+def _write_renewal_in_one_statement(subscription, *, pool_id, start, end, users, years,
+                                    cost, actor, claimed):
+    """PostgreSQL: the renewal's writes in one round trip (`_RENEWAL_IN_ONE_STATEMENT_SQL`).
+    Returns (term, balance after), or None when the pool cannot pay and nothing was written.
+    """
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(_RENEWAL_IN_ONE_STATEMENT_SQL, {
+            "pool": pool_id,
+            "licenses": cost,
+            "subscription": subscription.pk,
+            "term_kind": TermKind.RENEWAL.value,
+            "movement_kind": MovementKind.RENEWAL.value,
+            "start": start,
+            "end": end,
+            "users": users,
+            "years": years,
+            "actor": getattr(actor, "pk", None),
+            "now": now,
+            "token": claimed.pk if claimed else None,
+        })
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    term = Term(
+        pk=row[0], subscription=subscription, kind=TermKind.RENEWAL, start_date=start,
+        end_date=end, users=users, years=years, licenses=cost, created_by=actor,
+        created_at=now,
+    )
+    return term, row[1]
+
+
+def _write_renewal(subscription, *, payer_id, start, end, users, years, cost, actor, claimed):
+    """The renewal's writes statement by statement, through the ORM. Returns (term, balance
+    after, pool id); raises OperationRefused when the paying pool cannot pay."""
     term = Term.objects.create(
         subscription=subscription,
         kind=TermKind.RENEWAL,
@@ -444,7 +561,29 @@ def renew_subscription(*, actor, subscription_id, years, users=None, token=None,
         licenses=cost,
         created_by=actor,
     )
-    renewed_columns = {
+    Subscription.objects.filter(pk=subscription.pk).update(
+        **_renewed_columns(subscription, start=start, end=end, users=users, years=years)
+    )
+    _remember(claimed, {
+        "subscription_id": subscription.pk,
+        "term_id": term.pk,
+        "licenses": cost,
+        "end_date": end.isoformat(),
+    })
+    # The debit comes last: its UPDATE takes the pool's row lock, which every renewal paid
+    # by the same organization waits for, and holds it until the commit. Everything above
+    # locks only this subscription, so concurrent renewals of one pool overlap it
+    # (docs/benchmarks.md). A refusal still rolls all of it back.
+    pool = _pool(payer_id, subscription.product_id)
+    movement = _move(
+        pool, -cost, kind=MovementKind.RENEWAL, actor=actor, field="users",
+        subscription=subscription, term=term,
+    )
+    return term, movement.balance_after, pool.pk
+
+
+def _renewed_columns(subscription, *, start, end, users, years):
+    return {
         "previous_term_start": subscription.term_start,
         "previous_term_end": subscription.term_end,
         "previous_users": subscription.users,
@@ -456,37 +595,63 @@ def renew_subscription(*, actor, subscription_id, years, users=None, token=None,
         # Rule 15: renewing it proves the "not renewing" mark wrong.
         **NOT_RENEWING_CLEARED,
     }
-    Subscription.objects.filter(pk=subscription.pk).update(**renewed_columns)
-    _remember(claimed, {
-        "subscription_id": subscription.pk,
-        "term_id": term.pk,
-        "licenses": cost,
-        "end_date": end.isoformat(),
-    })
-    # The debit comes last: its UPDATE takes the pool's row lock, which every renewal paid
-    # by the same organization waits for, and holds it until the commit. Everything above
-    # locks only this subscription, so concurrent renewals of one pool overlap it
-    # (docs/benchmarks.md). A refusal still rolls all of it back.
-    payer = subscription.client.paying_organization
-    pool = _pool(payer.pk, subscription.product_id)
-    pool.organization = payer
-    movement = _move(
-        pool, -cost, kind=MovementKind.RENEWAL, actor=actor, field="users",
-        subscription=subscription, term=term,
+
+
+@transaction.atomic
+def renew_subscription(*, actor, subscription_id, years, users=None, token=None, today=None):
+    """Rule 4: renew for `years` with `users`, costing users × years licenses.
+
+    Four round trips on PostgreSQL (begin, token and locked read, writes, commit), like the
+    raw debit it is measured against, written by hand: building the ORM's thirteen was
+    most of a renewal's time (docs/benchmarks.md)."""
+    today = today or local_today()
+    # Re-read under the lock: a concurrent renewal of the same subscription waits here
+    # and then sees the queued term, so it is refused instead of renewing twice.
+    claimed, subscription = _claim_and_lock_for_renewal(
+        subscription_id, token=token, actor=actor
     )
+    partner_months = subscription.partner_window_months
+    selectors.annotate_row(subscription, today=today, partner_months=partner_months)
+    refusal = refusal_for_status(subscription.status)
+    if refusal:
+        raise refusal
+    if users is None:
+        users = subscription.users
+    _check_users_years(users, years)
+
+    start = new_term_start(subscription, subscription.status, today)
+    end = term_end(start, years)
+    cost = users * years
+    written = None
+    if connection.vendor == "postgresql" and subscription.paying_pool_id is not None:
+        written = _write_renewal_in_one_statement(
+            subscription, pool_id=subscription.paying_pool_id, start=start, end=end, users=users,
+            years=years, cost=cost, actor=actor, claimed=claimed,
+        )
+    if written is not None:
+        (term, balance_after), pool_id = written, subscription.paying_pool_id
+    else:
+        term, balance_after, pool_id = _write_renewal(
+            subscription, payer_id=subscription.paying_organization_id, start=start, end=end,
+            users=users, years=years, cost=cost, actor=actor, claimed=claimed,
+        )
     # Hand back the renewed subscription, with its status and current term, so callers
     # show what is now true: the row written above, without reading it again.
-    for column, value in renewed_columns.items():
+    for column, value in _renewed_columns(
+        subscription, start=start, end=end, users=users, years=years
+    ).items():
         setattr(subscription, column, value)
-    renewed = selectors.annotate_row(subscription, today=today, pool_id=pool.pk)
+    renewed = selectors.annotate_row(
+        subscription, today=today, pool_id=pool_id, partner_months=partner_months
+    )
     logger.info(
         "renewal subscription=%s payer=%s product=%s users=%d years=%d licenses=%d "
         "balance_after=%d actor=%s",
-        subscription.pk, payer.pk, subscription.product.code, users, years, cost,
-        movement.balance_after, actor,
+        subscription.pk, subscription.paying_organization_id, subscription.product_code,
+        users, years, cost, balance_after, actor,
     )
     return RenewalResult(
-        subscription=renewed, term=term, licenses=cost, balance_after=movement.balance_after
+        subscription=renewed, term=term, licenses=cost, balance_after=balance_after
     )
 
 

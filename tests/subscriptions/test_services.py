@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Sum
-from django.utils import translation
+from django.utils import timezone, translation
 
 from subscriptions import services
 from subscriptions.dates import term_end
@@ -118,6 +118,62 @@ def test_it_renews_a_reseller_client_from_the_reseller_pool_only(
     assert balance(alpha_reseller, tbox) == 44
     assert balance(alpha, tbox) == 100
     assert ledger_sum(alpha_reseller, tbox) == 44
+
+
+def test_a_renewal_writes_its_term_ledger_line_subscription_and_token_together(
+    alpha, alpha_reseller, tbox, grant, partner_user, make_subscription
+):
+    """Every row a renewal writes, as the ledger, the lists and a repeated form read them
+    (on PostgreSQL all of it is one statement, services._RENEWAL_IN_ONE_STATEMENT_SQL)."""
+    grant(alpha_reseller, tbox, 50)
+    sub = make_subscription(
+        alpha, tbox, start=datetime.date(2024, 8, 1), end=datetime.date(2025, 7, 31),
+        users=3, reseller=alpha_reseller,
+    )
+    services.mark_not_renewing(
+        actor=partner_user, subscription_id=sub.pk, reason="price", comment="too dear"
+    )
+    token = issue_token(partner_user)
+    before = timezone.now()
+    result = renew(partner_user, sub, years=2, users=4, token=token)
+    after = timezone.now()
+
+    term = Term.objects.get(pk=result.term.pk)
+    assert (term.subscription_id, term.kind, term.start_date, term.end_date) == (
+        sub.pk, TermKind.RENEWAL, datetime.date(2025, 8, 1), datetime.date(2027, 7, 31)
+    )
+    assert (term.users, term.years, term.licenses, term.created_by) == (4, 2, 8, partner_user)
+    assert term.cancelled_at is None
+
+    line = LicenseMovement.objects.get(term=term)
+    assert (line.pool.organization, line.pool.product) == (alpha_reseller, tbox)
+    assert (line.quantity, line.balance_after, line.kind) == (-8, 42, MovementKind.RENEWAL)
+    assert (line.subscription_id, line.actor, line.note) == (sub.pk, partner_user, "")
+    assert before <= term.created_at <= line.created_at <= after
+    assert balance(alpha_reseller, tbox) == 42 == result.balance_after
+
+    renewed = Subscription.objects.get(pk=sub.pk)
+    assert (renewed.previous_term_start, renewed.previous_term_end) == (
+        datetime.date(2024, 8, 1), datetime.date(2025, 7, 31)
+    )
+    assert (renewed.previous_users, renewed.previous_years) == (3, 1)
+    assert (renewed.term_start, renewed.term_end, renewed.users, renewed.years) == (
+        datetime.date(2025, 8, 1), datetime.date(2027, 7, 31), 4, 2
+    )
+    assert renewed.not_renewing_reason is None
+    assert (renewed.not_renewing_comment, renewed.not_renewing_at) == ("", None)
+    assert renewed.not_renewing_by is None
+    assert status_of(sub) == Status.RENEWED
+
+    assert OperationToken.objects.get(key=token).result == {
+        "subscription_id": sub.pk, "term_id": term.pk, "licenses": 8, "end_date": "2027-07-31",
+    }
+    # What the caller is handed is what is now true, without reading it again.
+    assert result.subscription.status == Status.RENEWED
+    assert result.subscription.pool_id == line.pool_id
+    assert (result.subscription.current_start, result.subscription.current_end) == (
+        datetime.date(2024, 8, 1), datetime.date(2025, 7, 31)
+    )
 
 
 def test_it_renews_for_the_current_number_of_users_by_default(
