@@ -354,6 +354,27 @@ def test_it_counts_subscriptions_by_status(partner_user, every_status):
     }
 
 
+def test_it_charts_months_ahead_and_counts_overdue_licenses_in_the_first_month(
+    alpha, alpha_reseller, tbox, tsend, partner_user, every_status
+):
+    figures = selectors.dashboard_figures(partner_user, today=TODAY)
+    first = datetime.date(2025, 6, 1)
+    months = dict(figures.months)
+    assert list(months)[0] == first and len(months) == 12
+    # The chart: what ends in each month and is not renewed yet; the two that expired in
+    # May are overdue, not June's.
+    assert months[first] == 0
+    assert months[datetime.date(2025, 7, 1)] == 1
+    assert months[datetime.date(2026, 1, 1)] == 1
+    assert sum(months.values()) == 2
+    # Rule 17: overdue renewals are due now, in the first month, by paying pool.
+    assert figures.needs == {
+        (alpha.pk, tbox.pk): {datetime.date(2025, 7, 1): 5, datetime.date(2026, 1, 1): 5},
+        (alpha.pk, tsend.pk): {first: 5},
+        (alpha_reseller.pk, tbox.pk): {first: 5},
+    }
+
+
 def test_it_names_the_paying_pool_of_each_row(
     alpha, alpha_reseller, tbox, tsend, grant, partner_user, make_subscription
 ):
