@@ -59,6 +59,33 @@ def test_it_looks_twelve_months_ahead_and_finds_the_day_the_pool_runs_dry(
     assert pool.runs_dry == ends[2]
 
 
+def test_it_runs_dry_on_the_day_whose_renewals_pass_the_balance_and_counts_clients_once(
+    partner_user, alpha, tbox, grant, make_subscription, today
+):
+    grant(alpha, tbox, 12)
+    first_day, second_day = (today + relativedelta(months=m) for m in (2, 3))
+
+    def ending(end, users, **kwargs):
+        return make_subscription(alpha, tbox, start=end - relativedelta(years=1)
+                                 + datetime.timedelta(1), end=end, users=users, **kwargs)
+
+    # Two renewals on the first day fit (10 of 12); the second day's pass the balance.
+    shared = ending(first_day, 5)
+    ending(first_day, 5)
+    ending(second_day, 1, client=shared.client)
+    ending(second_day, 5)
+    pool = _forecast(partner_user)[alpha.pools.get(product=tbox).pk]
+    assert pool.runs_dry == second_day
+    assert (pool.needed_12, pool.missing_12) == (16, 4)
+    # Four subscriptions, three companies: one has two subscriptions in this pool.
+    assert pool.companies_12 == 3
+
+    # One more renewal on the first day, and the balance cannot pay that day already.
+    ending(first_day, 5)
+    pool = _forecast(partner_user)[alpha.pools.get(product=tbox).pk]
+    assert pool.runs_dry == first_day
+
+
 def test_it_never_runs_dry_when_the_balance_pays_everything(
     partner_user, alpha, tbox, grant, make_subscription, today
 ):
