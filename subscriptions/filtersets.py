@@ -9,6 +9,7 @@ choice.
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organization, Scope
 
@@ -128,7 +129,8 @@ class MovementFilterSet(BootstrapFilterSet):
         field_name="pool__organization",
         queryset=_visible_organizations,
         label=_("Organization"),
-        empty_label=_("All"),
+        # French agrees "all" with the noun: "Toutes" (organisations), "Tous" elsewhere.
+        empty_label=pgettext_lazy("every organization", "All"),
     )
     product = django_filters.ModelChoiceFilter(
         field_name="pool__product",

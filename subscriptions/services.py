@@ -154,19 +154,28 @@ def _not_enough(pool, needed, *, field, balance=None):
     if balance is None:
         balance = LicensePool.objects.filter(pk=pool.pk).values_list("balance", flat=True).get()
     missing = needed - balance
-    message = ngettext(
+    message = _shortfall_text(
+        missing=missing, organization=pool.organization.name, product=pool.product.code,
+        balance=balance, needed=needed,
+    )
+    return OperationRefused(message, field=field, code="not_enough_licenses", missing=missing)
+
+
+def _shortfall_text(*, missing, organization, product, balance, needed):
+    """The one sentence for a pool that cannot pay, whichever operation asked it to."""
+    return ngettext(
         "Not enough licenses: %(missing)d license is missing in the pool of %(organization)s "
-        "(%(balance)d remaining, %(needed)d needed).",
+        "for %(product)s (%(balance)d remaining, %(needed)d needed).",
         "Not enough licenses: %(missing)d licenses are missing in the pool of %(organization)s "
-        "(%(balance)d remaining, %(needed)d needed).",
+        "for %(product)s (%(balance)d remaining, %(needed)d needed).",
         missing,
     ) % {
         "missing": missing,
-        "organization": pool.organization.name,
+        "organization": organization,
+        "product": product,
         "balance": balance,
         "needed": needed,
     }
-    return OperationRefused(message, field=field, code="not_enough_licenses", missing=missing)
 
 
 def _move(pool, quantity, *, kind, actor, field=None, note="", **links):
@@ -1032,19 +1041,10 @@ class ImportRefused(OperationRefused):
 
 
 def shortfall_message(pool):
-    return ngettext(
-        "Not enough licenses: %(missing)d license is missing in the pool of %(organization)s "
-        "for %(product)s (%(balance)d remaining, %(needed)d needed).",
-        "Not enough licenses: %(missing)d licenses are missing in the pool of %(organization)s "
-        "for %(product)s (%(balance)d remaining, %(needed)d needed).",
-        pool.missing,
-    ) % {
-        "missing": pool.missing,
-        "organization": pool.organization.name,
-        "product": pool.product.code,
-        "balance": pool.balance,
-        "needed": pool.debit,
-    }
+    return _shortfall_text(
+        missing=pool.missing, organization=pool.organization.name, product=pool.product.code,
+        balance=pool.balance, needed=pool.debit,
+    )
 
 
 def _existing_clients(partner, names):

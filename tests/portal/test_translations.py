@@ -320,6 +320,20 @@ def test_dashboard_speaks_french(french_browser, partner_user):
         assert text in html, text
 
 
+def test_the_ledger_filters_agree_all_with_their_noun_in_french(french_browser, partner_user):
+    page = french_browser(partner_user).get("/licenses/").content.decode()
+    html = re.search(r'<form[^>]*class="[^"]*filter-form.*?</form>', page, re.S).group(0)
+
+    def empty_choice(name):
+        select = re.search(r'<select[^>]*name="%s"[^>]*>(.*?)</select>' % name, html, re.S)
+        assert select, name
+        return re.search(r'<option value=""[^>]*>([^<]*)</option>', select.group(1)).group(1)
+
+    assert empty_choice("organization") == "Toutes"
+    assert empty_choice("product") == "Tous"
+    assert empty_choice("kind") == "Tous"
+
+
 def test_renewals_list_uses_the_documented_column_titles(
     french_browser, partner_user, alpha, tbox, make_subscription, today
 ):
