@@ -190,8 +190,8 @@ def _subscription_list(
 
 def _visible_subscription_or_404(user, pk):
     """One subscription in the user's scope with its status and current term (but not its
-    paying pool), classified in Python: the renewal form's GET and POST, the busiest
-    pages, without building the status CASE in the ORM."""
+    paying pool), classified in Python without building the status CASE in the ORM: the
+    pages about one subscription (renewal, undoing it, the "not renewing" mark)."""
     try:
         return selectors.visible_subscription(user, pk)
     except Subscription.DoesNotExist:
@@ -849,8 +849,7 @@ def shortfall_rows(user):
 @manager_required
 @require_http_methods(["GET", "POST"])
 def cancel_renewal(request, pk):
-    visible = Visible(request.user)
-    subscription = get_object_or_404(visible.subscriptions(), pk=pk)
+    subscription = _visible_subscription_or_404(request.user, pk)
     client = subscription.client
     error = None
     if request.method == "POST":
@@ -905,8 +904,7 @@ def cancel_renewal(request, pk):
 def not_renewing(request, pk):
     from .models import NotRenewingReason
 
-    visible = Visible(request.user)
-    subscription = get_object_or_404(visible.subscriptions(), pk=pk)
+    subscription = _visible_subscription_or_404(request.user, pk)
     client = subscription.client
     error = None
     if request.method == "POST":
