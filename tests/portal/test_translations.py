@@ -325,7 +325,7 @@ def test_the_ledger_filters_agree_all_with_their_noun_in_french(french_browser, 
     html = re.search(r'<form[^>]*class="[^"]*filter-form.*?</form>', page, re.S).group(0)
 
     def empty_choice(name):
-        select = re.search(r'<select[^>]*name="%s"[^>]*>(.*?)</select>' % name, html, re.S)
+        select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S)
         assert select, name
         return re.search(r'<option value=""[^>]*>([^<]*)</option>', select.group(1)).group(1)
 
