@@ -194,6 +194,13 @@ class Subscription(models.Model):
                 fields=["client_reseller", "client_name", "product_name", "id"],
                 name="subscription_reseller_order",
             ),
+            # Queued renewals show their previous term: the end date order reads them off
+            # this one (selectors.current_end_keys).
+            models.Index(
+                fields=["previous_term_end", "id"],
+                condition=Q(previous_term_end__isnull=False),
+                name="subscription_previous_end",
+            ),
         ]
 
     def __str__(self):

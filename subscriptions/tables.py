@@ -21,6 +21,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from . import selectors
 from .figures_cache import cached_figures
 from .models import LicenseMovement
 from .selectors import Status, status_labels
@@ -143,7 +144,9 @@ class DeferredRowsPaginator(Paginator):
     A table may offer `plain_rows`: the same rows as its queryset, without the status and
     paying pool and their joins (the view sets it when no filter narrows the list). The
     count, and the keys unless the order is by status, are read from it: staff's page
-    2 000 then walks the (client_name, product_name, id) index alone."""
+    2 000 then walks the (client_name, product_name, id) index alone. A table of every
+    subscription may also offer `current_end_keys` (`selectors.current_end_keys`): the keys
+    of its pages in end date order, read off two indexes."""
 
     def _plain_rows(self):
         return getattr(getattr(self.object_list, "table", None), "plain_rows", None)
@@ -189,7 +192,18 @@ class DeferredRowsPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        keys = list(self._key_rows(queryset).values_list("pk", flat=True)[bottom:top])
+        keys_by_end = getattr(rows.table, "current_end_keys", None)
+        order = tuple(queryset.query.order_by)
+        if (
+            keys_by_end is not None
+            and order in (("current_end", "pk"), ("-current_end", "-pk"))
+            and top <= selectors.CURRENT_END_KEYS_MAX
+        ):
+            keys = keys_by_end(
+                offset=bottom, limit=top - bottom, descending=order[0].startswith("-")
+            )
+        else:
+            keys = list(self._key_rows(queryset).values_list("pk", flat=True)[bottom:top])
         found = {record.pk: record for record in queryset.order_by().filter(pk__in=keys)}
         records = [found[key] for key in keys if key in found]
         page_rows = type(rows)(records, table=rows.table, pinned_data=rows.pinned_data)

@@ -171,6 +171,8 @@ def _subscription_list(
         # Nothing narrows the list: its rows are the scope's, counted and paged without
         # the joins and CASE of the status (DeferredRowsPaginator).
         table.plain_rows = selectors.plain_subscription_rows(request.user)
+        if visible.scope.everything:
+            table.current_end_keys = selectors.current_end_keys
     if exports.requested_format(request):
         return exports.export_table(
             request, table, basename=request.resolver_match.url_name, title=title
