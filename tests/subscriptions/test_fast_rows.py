@@ -5,11 +5,11 @@ import datetime
 
 import pytest
 from django.test import RequestFactory
-from django.utils import translation
+from django.utils import dateformat, translation
 
 from subscriptions import selectors, services
 from subscriptions.models import LicenseMovement
-from subscriptions.tables import ClientListTable, MovementTable, RenewalTable
+from subscriptions.tables import ClientListTable, MovementTable, RenewalTable, _plain_date_writer
 
 
 @pytest.fixture
@@ -48,10 +48,13 @@ def by_fast_rows(table):
 
 @pytest.mark.parametrize("table_class", [ClientListTable, RenewalTable])
 @pytest.mark.parametrize("can_manage", [True, False])
-def test_it_renders_subscription_rows_exactly_as_django_tables2(rows, table_class, can_manage):
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_it_renders_subscription_rows_exactly_as_django_tables2(
+    rows, table_class, can_manage, language
+):
     request = RequestFactory().get("/clients/?sort=-end")
     request.user = rows
-    with translation.override("en"):
+    with translation.override(language):
         table = table_class(
             selectors.subscription_rows(rows).order_by("pk"), can_manage=can_manage
         )
@@ -88,3 +91,15 @@ def test_a_name_with_quotes_and_ampersands_is_escaped_once_on_the_page(rows, url
     page = client.get(url).content.decode()
     assert "Bureau d&#x27;Études &amp; Fils &lt;SA&gt;</a>" in page
     assert "&amp;#x27;" not in page and "&amp;amp;" not in page
+
+
+@pytest.mark.parametrize("format_string", ["d/m/Y", "m/d/Y", "j.n.y", "Y-m-d"])
+def test_dates_written_directly_read_as_django_writes_them(format_string):
+    write = _plain_date_writer(format_string)
+    for day in (datetime.date(2026, 1, 5), datetime.date(999, 12, 31), datetime.date(2030, 10, 20)):
+        assert write(day) == dateformat.format(day, format_string)
+
+
+@pytest.mark.parametrize("format_string", ["d M Y", "l j F", r"\d\e j", "N j, Y"])
+def test_month_names_and_escapes_are_left_to_django(format_string):
+    assert _plain_date_writer(format_string) is None
