@@ -435,9 +435,11 @@ def refusal_for_status(status):
 # What a renewal reads under the subscription's row lock, in one statement: the row, its
 # partner's renewal window (rule 16), the paying organization (the reseller, else the
 # partner: rule 5, read off the copies kept on the row) and its pool for the product (NULL
-# when it has none yet), and the product's code for the log.
+# when it has none yet), and the product's code for the log. On PostgreSQL `claim` is the
+# token's INSERT as a data-modifying WITH clause, whose id `claimed_token_id` reads.
 _LOCK_FOR_RENEWAL_SQL = (
-    "SELECT s.*, partner.renewal_window_months AS partner_window_months, "
+    "{claim}SELECT {claimed_token_id}s.*, "
+    "partner.renewal_window_months AS partner_window_months, "
     "COALESCE(s.client_reseller_id, s.client_partner_id) AS paying_organization_id, "
     "pool.id AS paying_pool_id, product.code AS product_code "
     "FROM subscriptions_subscription s "
@@ -446,7 +448,7 @@ _LOCK_FOR_RENEWAL_SQL = (
     "LEFT JOIN subscriptions_licensepool pool "
     "ON pool.organization_id = COALESCE(s.client_reseller_id, s.client_partner_id) "
     "AND pool.product_id = s.product_id "
-    "WHERE s.id = %s"
+    "WHERE s.id = %s{lock}"
 )
 
 
@@ -454,22 +456,23 @@ def _claim_and_lock_for_renewal(subscription_id, *, token, actor):
     """Claims the form's token (see `_claim_token`) and returns (the claimed token's row
     or None without a token, the subscription under its row lock with what a renewal
     needs beside it as attributes: `_LOCK_FOR_RENEWAL_SQL`). Subscription.DoesNotExist
-    when there is none. PostgreSQL does both in one statement, the claim as a
-    data-modifying WITH clause; SQLite takes two."""
-    sql, params = _LOCK_FOR_RENEWAL_SQL, [subscription_id]
+    when there is none. PostgreSQL does both in one statement; SQLite, which locks the
+    whole database for a write transaction, takes two."""
+    parts = {"claim": "", "claimed_token_id": "", "lock": ""}
+    params = [subscription_id]
     claimed = None
     if connection.features.has_select_for_update_of:
-        sql += " FOR UPDATE OF s"
+        parts["lock"] = " FOR UPDATE OF s"
         if token:
             claimed, claim_sql, claim_params = _claim_statement(
                 token, actor=actor, operation="renew"
             )
-            sql = sql.replace(
-                "SELECT s.*", "SELECT (SELECT id FROM claimed) AS claimed_token_id, s.*", 1
-            )
-            sql, params = f"WITH claimed AS ({claim_sql}) {sql}", [*claim_params, *params]
+            parts["claim"] = f"WITH claimed AS ({claim_sql}) "
+            parts["claimed_token_id"] = "(SELECT id FROM claimed) AS claimed_token_id, "
+            params = [*claim_params, *params]
     else:
         claimed = _claim_token(token, actor=actor, operation="renew")
+    sql = _LOCK_FOR_RENEWAL_SQL.format(**parts)
     subscription = next(iter(Subscription.objects.raw(sql, params)), None)
     if subscription is None:
         raise Subscription.DoesNotExist(f"no subscription {subscription_id}")
@@ -611,8 +614,8 @@ def renew_subscription(*, actor, subscription_id, years, users=None, token=None,
     """Rule 4: renew for `years` with `users`, costing users × years licenses.
 
     Four round trips on PostgreSQL (begin, token and locked read, writes, commit), like the
-    raw debit it is measured against, written by hand: building the ORM's thirteen was
-    most of a renewal's time (docs/benchmarks.md)."""
+    raw debit it is measured against, written by hand: building the ORM's ten statements
+    was most of a renewal's time (docs/benchmarks.md)."""
     today = today or local_today()
     # Re-read under the lock: a concurrent renewal of the same subscription waits here
     # and then sees the queued term, so it is refused instead of renewing twice.
