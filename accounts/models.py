@@ -7,6 +7,7 @@ user acts for, and every `visible_to(user)` queryset method of the project is bu
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -23,6 +24,16 @@ class OrganizationKind(models.TextChoices):
 class Role(models.TextChoices):
     MANAGER = "manager", _("Manager")
     READ_ONLY = "read_only", _("Read-only")
+
+
+def _membership(user):
+    """The user's membership with its organization, or None: already in hand when the user
+    was read by accounts.backends.PortalBackend (every request), else read now."""
+    # The user model's descriptor: `type(user)` of request.user is its lazy wrapper.
+    descriptor = get_user_model().membership
+    if descriptor.is_cached(user):
+        return descriptor.related.get_cached_value(user)
+    return Membership.objects.select_related("organization").filter(user=user).first()
 
 
 @dataclass(frozen=True)
@@ -46,11 +57,7 @@ class Scope:
         if user.is_staff or user.is_superuser:
             scope = cls(everything=True, can_manage=True)
         else:
-            membership = (
-                Membership.objects.select_related("organization")
-                .filter(user=user)
-                .first()
-            )
+            membership = _membership(user)
             if membership is None or membership.organization.kind == OrganizationKind.PUBLISHER:
                 scope = cls(
                     everything=membership is not None,

@@ -155,3 +155,37 @@ def test_it_shows_the_ledger_lines_of_an_allocation_on_each_side(
     assert give.pk not in reseller_sees
     assert {give.pk, receive.pk} <= visible(partner_user)["movements"]
     assert not {give.pk, receive.pk} & visible(other_partner_user)["movements"]
+
+
+# --- the membership comes with the user ------------------------------------------------
+
+
+def _membership_queries(user, path, settings):
+    from django.db import connection
+    from django.test import Client as HttpClient
+    from django.test.utils import CaptureQueriesContext
+
+    settings.SECURE_SSL_REDIRECT = False
+    client = HttpClient()
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    return response, [q["sql"] for q in queries if "accounts_membership" in q["sql"]]
+
+
+def test_a_request_reads_the_membership_in_the_same_query_as_the_user(
+    partner_user, settings, db
+):
+    response, queries = _membership_queries(partner_user, "/renewals/", settings)
+    assert response.status_code == 200
+    assert len(queries) == 1 and 'FROM "auth_user"' in queries[0]
+
+
+def test_a_role_changed_between_two_requests_applies_to_the_second(
+    partner_user, settings, db
+):
+    response, _queries = _membership_queries(partner_user, "/clients/new/", settings)
+    assert response.status_code == 200
+    Membership.objects.filter(user=partner_user).update(role=Role.READ_ONLY)
+    response, _queries = _membership_queries(partner_user, "/clients/new/", settings)
+    assert response.status_code == 403
