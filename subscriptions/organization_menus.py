@@ -34,15 +34,9 @@ SEARCH_MAX_LENGTH = 100
 ID_MAX_DIGITS = 18
 
 
-def organization_label(organization, with_parent):
-    """"Name", or "Name (Partner)" when the menu mixes partners (publisher staff)."""
-    if with_parent and organization.parent_id:
-        return f"{organization.name} ({organization.parent.name})"
-    return organization.name
-
-
-def _row_label(row, with_parent):
-    """`organization_label` of a `first_by_name` row."""
+def organization_label(row, with_parent):
+    """"Name", or "Name (Partner)" when the menu mixes partners (publisher staff), for a
+    `first_by_name` row."""
     if with_parent and row.parent_name is not None:
         return f"{row.name} ({row.parent_name})"
     return row.name
@@ -116,7 +110,7 @@ class CappedChoiceIterator(forms.models.ModelChoiceIterator):
             yield (self.field.null_value, null_label)
         shown, self.field.more_than_shown = first_by_name(self.queryset, self.field.selected_pk)
         for row in shown:
-            yield (row.pk, _row_label(row, self.field.with_parent))
+            yield (row.pk, organization_label(row, self.field.with_parent))
 
     def __len__(self):
         return len(list(iter(self)))
@@ -141,9 +135,6 @@ class CappedChoiceMixin:
     def __init__(self, *args, search_kind="any", **kwargs):
         self.search_kind = search_kind
         super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj):
-        return organization_label(obj, self.with_parent)
 
 
 def show_selected(form, *, with_parent):
@@ -195,7 +186,7 @@ def organization_options(request):
         parts.append(format_html('<option value="">{}</option>', empty[:SEARCH_MAX_LENGTH]))
     parts.append(
         option_tags(
-            ((row.pk, _row_label(row, with_parent)) for row in shown),
+            ((row.pk, organization_label(row, with_parent)) for row in shown),
             selected,
         )
     )
