@@ -560,9 +560,11 @@ def _write_renewal_in_one_statement(subscription, *, pool_id, start, end, users,
     return term, row[1]
 
 
-def _write_renewal(subscription, *, payer_id, start, end, users, years, cost, actor, claimed):
-    """The renewal's writes statement by statement, through the ORM. Returns (term, balance
-    after, pool id); raises OperationRefused when the paying pool cannot pay."""
+def _write_renewal(subscription, *, columns, payer_id, start, end, users, years, cost, actor,
+                   claimed):
+    """The renewal's writes statement by statement, through the ORM: `columns` are the
+    subscription's new values (`_renewed_columns`). Returns (term, balance after, pool id);
+    raises OperationRefused when the paying pool cannot pay."""
     term = Term.objects.create(
         subscription=subscription,
         kind=TermKind.RENEWAL,
@@ -573,9 +575,7 @@ def _write_renewal(subscription, *, payer_id, start, end, users, years, cost, ac
         licenses=cost,
         created_by=actor,
     )
-    Subscription.objects.filter(pk=subscription.pk).update(
-        **_renewed_columns(subscription, start=start, end=end, users=users, years=years)
-    )
+    Subscription.objects.filter(pk=subscription.pk).update(**columns)
     _remember(claimed, {
         "subscription_id": subscription.pk,
         "term_id": term.pk,
@@ -634,6 +634,8 @@ def renew_subscription(*, actor, subscription_id, years, users=None, token=None,
     start = new_term_start(subscription, subscription.status, today)
     end = term_end(start, years)
     cost = users * years
+    renewed_columns = _renewed_columns(subscription, start=start, end=end, users=users,
+                                       years=years)
     written = None
     if connection.vendor == "postgresql" and subscription.paying_pool_id is not None:
         written = _write_renewal_in_one_statement(
@@ -644,14 +646,13 @@ def renew_subscription(*, actor, subscription_id, years, users=None, token=None,
         (term, balance_after), pool_id = written, subscription.paying_pool_id
     else:
         term, balance_after, pool_id = _write_renewal(
-            subscription, payer_id=subscription.paying_organization_id, start=start, end=end,
-            users=users, years=years, cost=cost, actor=actor, claimed=claimed,
+            subscription, columns=renewed_columns, payer_id=subscription.paying_organization_id,
+            start=start, end=end, users=users, years=years, cost=cost, actor=actor,
+            claimed=claimed,
         )
     # Hand back the renewed subscription, with its status and current term, so callers
     # show what is now true: the row written above, without reading it again.
-    for column, value in _renewed_columns(
-        subscription, start=start, end=end, users=users, years=years
-    ).items():
+    for column, value in renewed_columns.items():
         setattr(subscription, column, value)
     renewed = selectors.annotate_row(
         subscription, today=today, pool_id=pool_id, partner_months=partner_months
