@@ -21,10 +21,9 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors
 from .figures_cache import cached_figures
 from .models import LicenseMovement
-from .selectors import Status, status_labels
+from .selectors import CURRENT_END_KEYS_MAX, Status, status_labels
 
 TABLE_ATTRS = {
     "class": "table table-hover table-sm align-middle mb-0",
@@ -198,7 +197,7 @@ class DeferredRowsPaginator(Paginator):
         if (
             keys_by_end is not None
             and order in (("current_end", "pk"), ("-current_end", "-pk"))
-            and top <= selectors.CURRENT_END_KEYS_MAX
+            and top <= CURRENT_END_KEYS_MAX
         ):
             keys = keys_by_end(
                 offset=bottom, limit=top - bottom, descending=order[0].startswith("-")
