@@ -286,6 +286,10 @@ OPERATION_TOKEN_MAX_AGE = env_int("OPERATION_TOKEN_MAX_AGE", 7 * 24 * 3600, mini
 # only; subscriptions/figures_cache.py). Off: computed on every request (`make bench`
 # measures both).
 FIGURES_CACHE = env_bool("FIGURES_CACHE", True)
+# The dashboard's figures and the forecast kept per client group in the database and
+# brought up to date by the writes' records (PostgreSQL only; subscriptions/figures.py).
+# Off: computed from every subscription in scope on a cache miss (`make bench` compares).
+KEPT_FIGURES = env_bool("KEPT_FIGURES", True)
 # One cache for every gunicorn worker on the machine (figures computed once per change, not
 # once per worker; the API's rate limit counted once): files, written atomically, so
 # nothing more to install or run. Not the database cache: its writes would move the

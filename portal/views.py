@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_safe
 from subscriptions import selectors
 from subscriptions.figures_cache import cached_figures
 from subscriptions.tables import status_badge
-from subscriptions.views import Visible, shortfall_rows
+from subscriptions.views import Visible, forecast_values, shortfall_rows
 
 DASHBOARD_POOLS = 12
 # What needs attention first; rule 6's precedence order is for computing, not reading.
@@ -108,7 +108,15 @@ def _dashboard_chart(visible, figures):
 def dashboard(request):
     visible = Visible(request.user)
     user = request.user
-    figures = cached_figures("dashboard", user, lambda: selectors.dashboard_figures(user))
+
+    def compute():
+        # One pass for the counts, the chart and the forecast, cached together: each
+        # computed on its own would read the figures twice, and could be cached under
+        # snapshots a write fell between.
+        figures = selectors.dashboard_figures(user)
+        return figures, forecast_values(user, figures.pools)
+
+    figures, forecast = cached_figures("dashboard-forecast", user, compute, kept=True)
     counts = figures.counts
     labels = selectors.status_labels()
     statuses = [
@@ -135,7 +143,7 @@ def dashboard(request):
             "pools": pools[:DASHBOARD_POOLS],
             "more_pools": len(pools) > DASHBOARD_POOLS,
             "chart": _dashboard_chart(visible, figures),
-            "shortfall": shortfall_rows(user),
+            "shortfall": shortfall_rows(user, forecast),
         },
     )
 

@@ -409,3 +409,66 @@ class OperationToken(models.Model):
 
     def __str__(self):
         return f"{self.operation} {self.key}"
+
+
+# --- the dashboard's and the forecast's figures, kept (subscriptions/figures.py) --------
+
+
+class FigureRow(models.Model):
+    """One row of the figures of the subscriptions of one client group (a partner and
+    optionally one of its resellers: the scope's own columns), as of `FiguresState.as_of`.
+
+    `part` says which columns count what (figures.py writes and reads them): `status`:
+    `subscriptions` in `status`; `companies`: distinct clients to renew; `month`: per
+    product and month, `subscriptions` ending in it not renewed yet and the `licenses`
+    they need; `pool`: per product, what the paying pool needs now and over the forecast's
+    horizon (`licenses`, `companies`, `licenses_12`, `companies_12`) and the day it runs
+    dry. Plain numbers, no foreign keys: the rows are thrown away and rebuilt, never
+    edited, and must not stand in the way of deleting what they count.
+    """
+
+    part = models.CharField(max_length=10)
+    partner_id = models.IntegerField(null=True)
+    reseller_id = models.IntegerField(null=True)
+    product_id = models.IntegerField(null=True)
+    status = models.CharField(max_length=12, null=True)
+    month = models.DateField(null=True)
+    subscriptions = models.BigIntegerField(default=0)
+    companies = models.BigIntegerField(default=0)
+    licenses = models.BigIntegerField(default=0)
+    companies_12 = models.BigIntegerField(default=0)
+    licenses_12 = models.BigIntegerField(default=0)
+    runs_dry = models.DateField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["partner_id"], name="figurerow_partner"),
+            models.Index(fields=["reseller_id"], name="figurerow_reseller"),
+        ]
+
+    def __str__(self):
+        return f"{self.part} {self.partner_id}/{self.reseller_id}"
+
+
+class FiguresChange(models.Model):
+    """A paying organization whose figures a write has changed: database triggers add one
+    (migration 0007) for every subscription, pool balance or partner window written, by
+    any path; figures.py recomputes that organization's rows and deletes these. Only ever
+    inserted by writers: no row two writers would both have to update."""
+
+    id = models.BigAutoField(primary_key=True)
+    organization_id = models.IntegerField()
+
+    def __str__(self):
+        return f"{self.organization_id}"
+
+
+class FiguresState(models.Model):
+    """The day and default window the kept figures were computed for (one row): another
+    day or another default window rebuilds them all; no row, as after a flush, too."""
+
+    as_of = models.DateField()
+    window_months = models.PositiveSmallIntegerField()
+
+    def __str__(self):
+        return f"{self.as_of} ({self.window_months})"

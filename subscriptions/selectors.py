@@ -4,7 +4,6 @@ expression, and the querysets the screens and commands list.
 
 import heapq
 import itertools
-from dataclasses import dataclass
 
 from django.db.models import (
     Case,
@@ -18,6 +17,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+
+from accounts.models import Scope
 
 from .dates import local_today, window_end, window_months
 from .models import LicensePool, Subscription
@@ -268,116 +269,12 @@ def renewal_rows(user, *, not_renewing=False, today=None):
     )
 
 
-@dataclass
-class DashboardFigures:
-    """What the dashboard shows about the subscriptions in a scope, from one pass over them.
-
-    - `counts`: subscriptions per status (rule 6);
-    - `companies_to_renew`: distinct clients with a subscription to renew (rule 7);
-    - `months`: [(first day of month, subscriptions whose current term ends in it and that
-      are not renewed yet)] for this month and the next ones;
-    - `needs`: {(paying organization, product): {month: licenses}}: the users of every
-      subscription due (to renew now, or active and ending in the months shown; the
-      not-renewing ones left out, as in rule 17), overdue ones counted in the first month.
-    """
-
-    counts: dict
-    companies_to_renew: int
-    months: list
-    needs: dict
-
-
 def dashboard_figures(user, *, months=12, today=None):
-    """The dashboard's figures in one SQL statement, whatever the rows (docs/benchmarks.md):
-    the subscriptions in scope are read once, with their status, into a common table
-    expression that three small aggregates share (PostgreSQL materialises it once). Four
-    queries each joining and classifying every row took 4 × 40 to 90 ms at 100 000 clients.
-    """
-    import datetime
+    """The dashboard's figures for the user's scope (figures.Figures): counts per status,
+    companies to renew, the months' renewals and the licenses they need."""
+    from .figures import scope_figures
 
-    from dateutil.relativedelta import relativedelta
-    from django.db import connection
-    from django.db.models.functions import Greatest, TruncMonth
-
-    today = today or local_today()
-    first = today.replace(day=1)
-    stop = first + relativedelta(months=months)
-    month_starts = [first + relativedelta(months=offset) for offset in range(months)]
-    # The status CASE is evaluated once per row, in the table expression; what rules 7 and
-    # 17 derive from it is written below over its columns (SQL that must say what
-    # `to_renew_q` says: an expiring or expired subscription not marked as not renewing).
-    scoped = (
-        Subscription.objects.visible_to(user)
-        .annotate(
-            status=status_expression(today),
-            payer=Coalesce("client_reseller_id", "client_partner_id"),
-            # Months before the first shown are one bucket: only their licenses count
-            # (rule 17's "due now"), and 12 000 groups of past months sorted on disk were
-            # most of this statement's time at 100 000 clients (docs/benchmarks.md).
-            month=Greatest(TruncMonth("term_end"), Value(first)),
-        )
-        .order_by()
-        .values_list("status", "not_renewing_reason", "payer", "product_id", "month",
-                     "client_id", "users", "term_end")
-    )
-    counts = {status: 0 for status in Status.ALL}
-    figures = DashboardFigures(counts, 0, [], {})
-    if scoped.query.is_empty():
-        figures.months = [(month, 0) for month in month_starts]
-        return figures
-    scoped_sql, params = scoped.query.sql_with_params()
-    # Placeholders stay positional (Django's compiled SQL may hold a literal %%).
-    to_renew = "(status IN (%s, %s) AND not_renewing IS NULL)"
-    sql = f"""
-        WITH scoped (status, not_renewing, payer, product_id, month, client_id, users,
-                     term_end) AS ({scoped_sql})
-        -- The fully typed branch first: PostgreSQL types the NULLs of a UNION from the left.
-        SELECT 'month', NULL, payer, product_id, month,
-               SUM(CASE WHEN status IN (%s, %s) THEN 1 ELSE 0 END),
-               -- Rule 17, needed: due now, or active and ending in the months shown.
-               SUM(CASE WHEN {to_renew} OR status = %s THEN users ELSE 0 END)
-          FROM scoped
-         WHERE term_end < %s AND ({to_renew} OR status IN (%s, %s))
-         GROUP BY payer, product_id, month
-        UNION ALL
-        SELECT 'status', status, NULL, NULL, NULL, COUNT(*), NULL
-          FROM scoped GROUP BY status
-        UNION ALL
-        SELECT 'companies', NULL, NULL, NULL, NULL, COUNT(DISTINCT client_id), NULL
-          FROM scoped WHERE {to_renew}
-    """
-    # Positional, in the order the placeholders appear.
-    expiring, expired, active = Status.EXPIRING, Status.EXPIRED, Status.ACTIVE
-    params = (
-        *params,
-        active, expiring,
-        expiring, expired, active,
-        stop, expiring, expired, active, expiring,
-        expiring, expired,
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    by_month = dict.fromkeys(month_starts, 0)
-    for part, status, payer, product_id, month, number, licenses in rows:
-        if part == "status":
-            counts[status] = int(number)
-        elif part == "companies":
-            figures.companies_to_renew = int(number)
-        else:
-            if isinstance(month, str):  # SQLite hands dates back as text
-                month = datetime.date.fromisoformat(month[:10])
-            elif isinstance(month, datetime.datetime):
-                month = month.date()
-            if month in by_month:
-                by_month[month] += int(number or 0)
-            if licenses:
-                # Overdue renewals are due now: they count in the first month.
-                key = max(month, first)
-                needs = figures.needs.setdefault((payer, product_id), {})
-                needs[key] = needs.get(key, 0) + int(licenses)
-    figures.months = list(by_month.items())
-    return figures
+    return scope_figures(user, today=today, months=months)
 
 
 def companies_to_renew_count(user, *, today=None):
@@ -433,7 +330,7 @@ def due_within_q(today, months=FORECAST_HORIZON_MONTHS):
 
 
 def pool_forecast(user, *, today=None, horizon_months=FORECAST_HORIZON_MONTHS):
-    """Rule 17, per pool the user may see, in one SQL query whatever the rows:
+    """Rule 17, per pool the user may see:
 
     - `needed`: users of every subscription the pool pays that is to renew now (one year
       each), `companies`: their distinct clients, `missing`: max(0, needed − balance);
@@ -442,121 +339,23 @@ def pool_forecast(user, *, today=None, horizon_months=FORECAST_HORIZON_MONTHS):
       they are done in end-date order (None when it pays them all).
 
     Returns the pools (organization and product loaded) in a list, ordered by
-    organization, product. The subscriptions due are read once and grouped by paying
-    organization and product: a subquery per pool read them all once per pool, 28 s for
-    staff at 100 000 clients and 800 pools (docs/benchmarks.md).
+    organization, product. The figures per pool come with the dashboard's (figures.py).
     """
-    import datetime
+    from .figures import PoolNeeds, scope_figures
 
-    from django.db import connection
-    from django.db.models import BooleanField
-
-    from accounts.models import Organization, Scope
-
-    from .models import Product
-
-    today = today or local_today()
-    scope = Scope.for_user(user)
-    if scope.sees_nothing:
+    if Scope.for_user(user).sees_nothing:
         return []
-    due = (
-        Subscription.objects.filter(scope.client_filter("client_"))
-        .annotate(
-            status=status_expression(today),
-            payer=Coalesce("client_reseller_id", "client_partner_id"),
-        )
-        .filter(due_within_q(today, horizon_months))
-        .annotate(
-            is_now=Case(
-                When(to_renew_q(today), then=Value(True)), default=Value(False),
-                output_field=BooleanField(),
-            )
-        )
-        .order_by()
-        .values_list("payer", "product_id", "client_id", "users", "term_end", "pk", "is_now")
+    needs = scope_figures(user, today=today, horizon_months=horizon_months).pools
+    pools = list(
+        LicensePool.objects.visible_to(user)
+        .select_related("organization", "product")
+        .order_by("organization__name", "product__name", "pk")
     )
-    pools = LicensePool.objects.visible_to(user).order_by().values_list("pk")
-    due_sql, due_params = due.query.sql_with_params()
-    pools_sql, pools_params = pools.query.sql_with_params()
-    quote = connection.ops.quote_name
-    models = ((LicensePool, "p"), (Organization, "o"), (Product, "r"))
-    columns = {
-        model: [field.attname for field in model._meta.concrete_fields] for model, _a in models
-    }
-    select = ", ".join(
-        f"{alias}.{quote(field.column)}"
-        for model, alias in models
-        for field in model._meta.concrete_fields
-    )
-    sql = f"""
-        WITH due (payer, product_id, client_id, users, term_end, id, is_now) AS ({due_sql}),
-        visible AS ({pools_sql}),
-        -- One row per client of each pool first (hashed), then per pool: the distinct
-        -- counts without sorting every row due (docs/benchmarks.md).
-        per_client AS (
-            SELECT payer, product_id,
-                   SUM(CASE WHEN is_now THEN users ELSE 0 END) AS needed,
-                   MAX(CASE WHEN is_now THEN 1 ELSE 0 END) AS due_now,
-                   SUM(users) AS needed_12
-            FROM due GROUP BY payer, product_id, client_id
-        ),
-        sums AS (
-            SELECT payer, product_id, SUM(needed) AS needed, SUM(due_now) AS companies,
-                   SUM(needed_12) AS needed_12, COUNT(*) AS companies_12
-            FROM per_client GROUP BY payer, product_id
-        ),
-        -- The running total by end day: the first day it passes the balance is the end
-        -- date of the first renewal the balance cannot pay, as it would be row by row.
-        per_day AS (
-            SELECT payer, product_id, term_end, SUM(users) AS users
-            FROM due GROUP BY payer, product_id, term_end
-        ),
-        cumulative AS (
-            SELECT payer, product_id, term_end,
-                   SUM(users) OVER (
-                       PARTITION BY payer, product_id ORDER BY term_end
-                   ) AS running
-            FROM per_day
-        ),
-        dry AS (
-            SELECT c.payer, c.product_id, MIN(c.term_end) AS runs_dry
-            FROM cumulative c
-            JOIN {quote(LicensePool._meta.db_table)} q
-              ON q.organization_id = c.payer AND q.product_id = c.product_id
-            WHERE c.running > q.balance
-            GROUP BY c.payer, c.product_id
-        )
-        SELECT {select},
-               COALESCE(s.needed, 0), COALESCE(s.companies, 0),
-               COALESCE(s.needed_12, 0), COALESCE(s.companies_12, 0), d.runs_dry
-        FROM {quote(LicensePool._meta.db_table)} p
-        JOIN {quote(Organization._meta.db_table)} o ON o.id = p.organization_id
-        JOIN {quote(Product._meta.db_table)} r ON r.id = p.product_id
-        LEFT JOIN sums s ON s.payer = p.organization_id AND s.product_id = p.product_id
-        LEFT JOIN dry d ON d.payer = p.organization_id AND d.product_id = p.product_id
-        WHERE p.id IN (SELECT * FROM visible)
-        ORDER BY o.name, r.name, p.id
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*due_params, *pools_params))
-        rows = cursor.fetchall()
-    result = []
-    sizes = [len(columns[model]) for model, _a in models]
-    for row in rows:
-        values, offset = [], 0
-        for size in sizes:
-            values.append(row[offset:offset + size])
-            offset += size
-        pool = LicensePool.from_db("default", columns[LicensePool], values[0])
-        pool.organization = Organization.from_db("default", columns[Organization], values[1])
-        pool.product = Product.from_db("default", columns[Product], values[2])
-        needed, companies, needed_12, companies_12, runs_dry = row[offset:]
-        if isinstance(runs_dry, str):
-            runs_dry = datetime.date.fromisoformat(runs_dry)
-        pool.needed, pool.companies = int(needed), int(companies)
-        pool.needed_12, pool.companies_12 = int(needed_12), int(companies_12)
-        pool.runs_dry = runs_dry
+    for pool in pools:
+        values = needs.get((pool.organization_id, pool.product_id)) or PoolNeeds()
+        pool.needed, pool.companies = values.needed, values.companies
+        pool.needed_12, pool.companies_12 = values.needed_12, values.companies_12
+        pool.runs_dry = values.runs_dry
         pool.missing = max(pool.needed - pool.balance, 0)
         pool.missing_12 = max(pool.needed_12 - pool.balance, 0)
-        result.append(pool)
-    return result
+    return pools

@@ -31,8 +31,9 @@ from django_tables2 import RequestConfig
 
 from accounts.models import Organization, OrganizationKind, Scope
 
-from . import exports, selectors, services
+from . import exports, figures, selectors, services
 from .dates import local_today
+from .figures import PoolNeeds
 from .figures_cache import cached_figures
 from .filtersets import MovementFilterSet, SubscriptionFilterSet, asks_for_not_renewing
 from .forms import TOKEN_INVALID, AllocationForm, ClientForm, RenewalForm
@@ -774,73 +775,85 @@ def shortfall_message(pool, months):
     ) % {"missing": pool.missing, "product": pool.product.name, "companies": companies}
 
 
-# The forecast is cached as plain values: 800 pools as model instances (with their
-# organizations and products) took 20 ms to unpickle, a third of the licenses page.
-# What the forecast's rows read of each pool, its organization and its product:
-_FORECAST_FIELDS = {
-    None: ("pk", "organization_id", "balance", "needed", "companies", "missing",
-           "needed_12", "companies_12", "missing_12", "runs_dry"),
-    "organization": ("pk", "name", "kind", "parent_id"),
-    "product": ("code", "name"),
-}
+_FORECAST_POOL = ("pk", "organization_id", "balance")
+_FORECAST_ORGANIZATION = ("pk", "name", "kind", "parent_id")
+_FORECAST_PRODUCT = ("code", "name")
 
 
-def _forecast_values(pool):
-    return {
-        part: tuple(getattr(getattr(pool, part) if part else pool, name) for name in names)
-        for part, names in _FORECAST_FIELDS.items()
-    }
-
-
-def _forecast_row(values):
-    """One pool of the forecast, with the attributes of `selectors.pool_forecast`'s pools
-    that the forecast's rows use."""
-    parts = {
-        part: dict(zip(names, values[part], strict=True))
-        for part, names in _FORECAST_FIELDS.items()
-    }
-    return SimpleNamespace(
-        **parts[None],
-        organization=SimpleNamespace(**parts["organization"]),
-        product=SimpleNamespace(**parts["product"]),
+def forecast_values(user, needs):
+    """The forecast's rows as plain values, to cache (800 pools as model instances, with
+    their organizations and products, took 20 ms to build and as much to unpickle): each
+    visible pool, its organization and product, its partner's window (rule 16: "the next
+    N months" are the window the pool's statuses follow), and what it needs (`needs`:
+    figures.Figures.pools)."""
+    pools = (
+        LicensePool.objects.visible_to(user)
+        .order_by("organization__name", "product__name", "pk")
+        .values_list(
+            *_FORECAST_POOL,
+            "product_id",
+            *(f"organization__{name}" for name in _FORECAST_ORGANIZATION),
+            *(f"product__{name}" for name in _FORECAST_PRODUCT),
+            "organization__renewal_window_months",
+            "organization__parent__renewal_window_months",
+        )
     )
+    rows = []
+    for pk, organization_id, balance, product_id, *rest in pools:
+        organization = tuple(rest[:4])
+        product = tuple(rest[4:6])
+        own_window, parent_window = rest[6:]
+        pool = needs.get((organization_id, product_id)) or PoolNeeds()
+        rows.append((
+            (pk, organization_id, balance),
+            (pool.needed, pool.companies, max(pool.needed - balance, 0), pool.needed_12,
+             pool.companies_12, max(pool.needed_12 - balance, 0), pool.runs_dry),
+            organization,
+            product,
+            parent_window if organization[3] else own_window,
+        ))
+    return rows
 
 
-def shortfall_rows(user):
-    """Each visible pool with its forecast (one query), a sentence when licenses are
-    missing, and a link to the renewals it must pay for."""
+def _forecast_row(values, default_months):
+    """One pool of the forecast, with the attributes of `selectors.pool_forecast`'s pools
+    that the forecast's rows use, and the months its sentence speaks of."""
+    pool, needed, organization, product, months = values
+    row = SimpleNamespace(
+        **dict(zip(_FORECAST_POOL, pool, strict=True)),
+        **dict(zip(("needed", "companies", "missing", "needed_12", "companies_12",
+                    "missing_12", "runs_dry"), needed, strict=True)),
+        organization=SimpleNamespace(**dict(zip(_FORECAST_ORGANIZATION, organization,
+                                                strict=True))),
+        product=SimpleNamespace(**dict(zip(_FORECAST_PRODUCT, product, strict=True))),
+    )
+    return row, months or default_months
+
+
+def shortfall_rows(user, forecast=None):
+    """Each visible pool with its forecast, a sentence when licenses are missing, and a
+    link to the renewals it must pay for. `forecast`: what `forecast_values` returned, when
+    the caller has it (the dashboard computes it with its own figures)."""
     from urllib.parse import urlencode
-
-    from accounts.models import Organization
 
     from .dates import window_months
 
-    def partner_of(pool):
-        return pool.organization.parent_id or pool.organization_id
-
-    def forecast():
-        pools = selectors.pool_forecast(user)
-        # Rule 16: "the next N months" is the window of the pool's partner, as its
-        # statuses are.
-        windows = dict(
-            Organization.objects.filter(pk__in={partner_of(pool) for pool in pools}).values_list(
-                "pk", "renewal_window_months"
-            )
+    if forecast is None:
+        forecast = cached_figures(
+            "forecast-rows", user,
+            lambda: forecast_values(user, figures.scope_figures(user).pools), kept=True,
         )
-        return [_forecast_values(pool) for pool in pools], windows
-
     default_months = window_months()
-    # The name says the format: a cache kept across a deploy never hands back another.
-    values, windows = cached_figures("forecast-dicts", user, forecast)
-    rows = [_forecast_row(row) for row in values]
     renewals = reverse("renewals")
-    for pool in rows:
-        months = windows.get(partner_of(pool)) or default_months
+    rows = []
+    for values in forecast:
+        pool, months = _forecast_row(values, default_months)
         pool.message = shortfall_message(pool, months) if pool.missing else ""
         query = {"product": pool.product.code}
         if pool.organization.kind == OrganizationKind.RESELLER:
             query["reseller"] = pool.organization_id
         pool.renewals_url = f"{renewals}?{urlencode(query)}"
+        rows.append(pool)
     return rows
 
 

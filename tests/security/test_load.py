@@ -35,6 +35,9 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 SESSIONS = 24
 WORKERS = 4
 ALLOCATIONS = 100
+# Dashboards read meanwhile: each brings the kept figures up to date with the renewals and
+# allocations committed so far, while more commit (subscriptions/figures.py).
+DASHBOARD_READS = 60
 # Enough generated clients for a few hundred renewal requests (each wanted twice).
 GENERATED_CLIENTS = 500
 REPORT = ROOT / "docs" / "reliability.md"
@@ -179,6 +182,7 @@ def test_renewals_and_allocations_under_load_with_a_database_restart(server):
     # Every subscription is wanted by two sessions at once: only one may renew it.
     jobs = [("renew", pk) for pk in subscription_ids for _twice in range(2)]
     jobs += [("allocate", n % 2) for n in range(ALLOCATIONS)]
+    jobs += [("dashboard", n) for n in range(DASHBOARD_READS)]
     jobs.sort(key=lambda job: hash((job, secrets.token_hex(4))))
     outcomes = []
     lock = threading.Lock()
@@ -201,6 +205,8 @@ def test_renewals_and_allocations_under_load_with_a_database_restart(server):
                 users = re.search(r'name="users" value="(\d+)"', body)
                 data["users"] = users.group(1) if users else "1"
                 status, body = me.request(f"/subscriptions/{value}/renew/", data)
+            elif kind == "dashboard":
+                status, body = me.request("/")
             else:
                 status, body = me.request("/licenses/allocate/")
                 reseller = re.search(r'name="reseller"[^>]*>.*?<option value="(\d+)"', body,
@@ -209,7 +215,8 @@ def test_renewals_and_allocations_under_load_with_a_database_restart(server):
                         "quantity": "1", "direction": "give" if value else "take",
                         "token": token_in(body) or ""}
                 status, body = me.request("/licenses/allocate/", data)
-            outcome = "success" if status == 302 else "refused" if status < 500 else "failed"
+            done = 200 if kind == "dashboard" else 302
+            outcome = "success" if status == done else "refused" if status < 500 else "failed"
         except (OSError, urllib.error.URLError, AssertionError):
             outcome, status = "failed", None
             local.session = None
@@ -229,6 +236,11 @@ def test_renewals_and_allocations_under_load_with_a_database_restart(server):
     # Afterwards the ledger holds, pool by pool.
     checked = server["manage"]("check_ledger")
     assert checked.returncode == 0, checked.stdout + checked.stderr
+    # The kept figures, refreshed by readers while writers committed, are what a
+    # computation from every subscription gives.
+    checked = server["manage"]("refresh_figures", "--check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "match" in checked.stdout
     renewed = {int(pk): int(n) for pk, n in sql(
         url, "SELECT subscription_id, count(*) FROM subscriptions_term WHERE kind = 'renewal' "
         f"AND created_at >= '{started}' GROUP BY subscription_id")}
@@ -259,6 +271,7 @@ def test_renewals_and_allocations_under_load_with_a_database_restart(server):
         "requests": len(outcomes),
         "renewal requests": sum(1 for k, *_ in outcomes if k == "renew"),
         "allocation requests": sum(1 for k, *_ in outcomes if k == "allocate"),
+        "dashboard requests": sum(1 for k, *_ in outcomes if k == "dashboard"),
         "successes": sum(1 for *_x, o, _s in outcomes if o == "success"),
         "refused (the twin won, or the pool could not pay)":
             sum(1 for *_x, o, _s in outcomes if o == "refused"),

@@ -78,6 +78,9 @@ def partner_client(partner_user):
 def test_a_page_runs_as_many_queries_for_200_rows_as_for_10(
     partner_client, add_rows, url, django_assert_max_num_queries
 ):
+    partner_client.get(url)  # on PostgreSQL, the kept figures built
+    # Each look follows writes: the kept figures of the organization they changed are
+    # brought up to date first, whatever the rows.
     add_rows(10)
     small = queries(partner_client, url)
     add_rows(190)
@@ -142,6 +145,7 @@ def staff_client(staff):
 def test_a_staff_page_runs_as_many_queries_for_200_rows_as_for_10(
     staff_client, add_rows, url, django_assert_max_num_queries
 ):
+    staff_client.get(url)  # on PostgreSQL, the kept figures built
     add_rows(10)
     small = queries(staff_client, url)
     add_rows(190)

@@ -5,7 +5,7 @@ import logging
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Organization
-from subscriptions import demo
+from subscriptions import demo, figures
 
 
 class Command(BaseCommand):
@@ -59,6 +59,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 "DEBUG is off: the demo logins were not created (use --force to create them)."
             )
+        # Built now rather than by the first visit (subscriptions/figures.py).
+        figures.rebuild()
         short = demo.balances_below_minimum()
         if short:
             raise CommandError(

@@ -1,0 +1,402 @@
+"""The dashboard's figures and the pools' forecast (rules 6, 7 and 17), computed per client
+group and summed for a scope; on PostgreSQL, kept in a table between writes.
+
+Both classify every subscription of a scope: 200 to 350 ms at 100 000 clients for staff
+however the SQL is written (docs/benchmarks.md), where the dashboard must answer in 100.
+So one statement (`_GROUPS_SQL`) computes them per *client group* — a partner and
+optionally one of its resellers, the two columns every scope filters on — and a scope's
+figures are the sum of its groups' rows. The same statement serves both ways:
+
+- computed on the spot for the scope (SQLite, another day than today, another horizon);
+- on PostgreSQL, kept in `FigureRow` for every group, as of today. Database triggers
+  (migration 0007) record in `FiguresChange` the paying organization of every
+  subscription, pool balance or partner window written, by any path: the services, the
+  admin, a command, plain SQL. Before reading, `_refresh` recomputes the rows of the
+  organizations recorded since (one renewal: its payer's few rows, 2 ms) and rebuilds
+  them all on a new day or default window. A scope's figures are then a sum over a few
+  hundred rows.
+
+Why it is exact: a write and its record commit together. The refresh deletes the records
+it can see and *then* recomputes from a newer snapshot (read committed), so every write
+whose record it deleted is in what it writes; a write it could not see keeps its record
+for the next reader. Refreshes take a lock in turn, so a later one never loses to an
+earlier. The rows depend on today (statuses, months), hence the day in `FiguresState`.
+
+Each group's rows are additive across groups: a client belongs to one group, so distinct
+clients add up. The day a pool runs dry is computed from every renewal the pool pays in
+the statement's scope; a pool pays the clients of one group (its reseller's, or its
+partner's own), so it is the same whether computed for a scope or for everyone.
+"""
+
+import datetime
+import zlib
+from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Greatest, TruncMonth
+
+from accounts.models import Scope
+
+from .dates import local_today, window_end, window_months
+from .models import FigureRow, FiguresChange, FiguresState, LicensePool, Subscription
+
+MONTHS = 12
+HORIZON_MONTHS = 12
+
+# More organizations changed than this since the last read: rebuilding every row costs
+# less than recomputing them one by one.
+REBUILD_FROM = 200
+
+# Refreshes of the kept figures wait for each other (pg_advisory_xact_lock's key).
+_REFRESH_LOCK = zlib.crc32(b"subscriptions.figures.refresh")
+
+_COLUMNS = (
+    "part, partner_id, reseller_id, product_id, status, month, subscriptions, companies, "
+    "licenses, companies_12, licenses_12, runs_dry"
+)
+
+
+@dataclass
+class Figures:
+    """A scope's figures.
+
+    - `counts`: subscriptions per status (rule 6);
+    - `companies_to_renew`: distinct clients with a subscription to renew (rule 7);
+    - `months`: [(first day of month, subscriptions whose current term ends in it and that
+      are not renewed yet)] for this month and the next ones;
+    - `needs`: {(paying organization, product): {month: licenses}}: the users of every
+      subscription due (to renew now, or active and ending in the months shown; the
+      not-renewing ones left out, as in rule 17), overdue ones counted in the first month;
+    - `pools`: {(paying organization, product): PoolNeeds} over the forecast's horizon.
+    """
+
+    counts: dict
+    companies_to_renew: int
+    months: list
+    needs: dict
+    pools: dict
+
+
+@dataclass
+class PoolNeeds:
+    """Rule 17 for one pool: the users (`needed`) and distinct clients (`companies`) of the
+    renewals due now and over the horizon (`_12`), and the end date of the first of them
+    the balance cannot pay, in end-date order (None when it pays them all)."""
+
+    needed: int = 0
+    companies: int = 0
+    needed_12: int = 0
+    companies_12: int = 0
+    runs_dry: datetime.date | None = None
+
+
+def scope_figures(user, *, today=None, months=MONTHS, horizon_months=HORIZON_MONTHS):
+    """The figures of the subscriptions `user` may see, and of the pools that pay them."""
+    return figures_of(
+        Scope.for_user(user), today=today, months=months, horizon_months=horizon_months
+    )
+
+
+def figures_of(scope, *, today=None, months=MONTHS, horizon_months=HORIZON_MONTHS,
+               kept=None):
+    """`scope_figures` for a scope; `kept` False computes them even where they are kept."""
+    if scope.sees_nothing:
+        return _figures([], today or local_today(), months)
+    real_today = local_today()
+    today = today or real_today
+    if kept is None:
+        kept = _kept()
+    if kept and (today, months, horizon_months) == (real_today, MONTHS, HORIZON_MONTHS):
+        _refresh(today)
+        where, params = _scope_where(scope)
+        source, source_params = f"{_quote(FigureRow)} {where}", params
+    else:
+        subscriptions = Subscription.objects.filter(scope.client_filter("client_"))
+        sql, sql_params = _groups_sql(subscriptions, today, months, horizon_months)
+        source, source_params = f"({sql}) computed", sql_params
+    # Months and pools per paying organization; statuses and companies for the scope.
+    sql = f"""
+        SELECT part, status,
+               CASE WHEN part IN ('month', 'pool') THEN COALESCE(reseller_id, partner_id) END,
+               product_id, month, SUM(subscriptions), SUM(companies), SUM(licenses),
+               SUM(companies_12), SUM(licenses_12), MIN(runs_dry)
+          FROM {source}
+         GROUP BY 1, 2, 3, 4, 5
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, source_params)
+        rows = cursor.fetchall()
+    return _figures(rows, today, months)
+
+
+def _figures(rows, today, months):
+    from .selectors import Status
+
+    first = today.replace(day=1)
+    by_month = {first + relativedelta(months=offset): 0 for offset in range(months)}
+    figures = Figures({status: 0 for status in Status.ALL}, 0, [], {}, {})
+    for (part, status, payer, product_id, month, subscriptions, companies, licenses,
+         companies_12, licenses_12, runs_dry) in rows:
+        if part == "status":
+            figures.counts[status] = int(subscriptions)
+        elif part == "companies":
+            figures.companies_to_renew = int(companies)
+        elif part == "month":
+            month = _date(month)
+            if month in by_month:
+                by_month[month] += int(subscriptions)
+            if licenses:
+                # Overdue renewals are due now: they count in the first month.
+                needs = figures.needs.setdefault((payer, product_id), {})
+                key = max(month, first)
+                needs[key] = needs.get(key, 0) + int(licenses)
+        else:
+            figures.pools[(payer, product_id)] = PoolNeeds(
+                int(licenses), int(companies), int(licenses_12), int(companies_12),
+                _date(runs_dry),
+            )
+    figures.months = list(by_month.items())
+    return figures
+
+
+def _date(value):
+    """SQLite hands dates back as text, and a month may come back as a timestamp."""
+    if isinstance(value, str):
+        return datetime.date.fromisoformat(value[:10])
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    return value
+
+
+def _quote(model):
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _scope_where(scope):
+    if scope.everything:
+        return "", ()
+    column = "partner_id" if scope.kind == "partner" else "reseller_id"
+    return f"WHERE {column} = %s", (scope.organization_id,)
+
+
+def _kept():
+    return settings.KEPT_FIGURES and connection.vendor == "postgresql"
+
+
+def kept_differences():
+    """What the kept figures of everything say that a computation from every subscription
+    does not, field by field (empty when they agree; `manage.py refresh_figures --check`).
+    """
+    if not _kept():
+        return []
+    everything = Scope(everything=True)
+    kept, computed = figures_of(everything), figures_of(everything, kept=False)
+    return [
+        name for name in ("counts", "companies_to_renew", "months", "needs", "pools")
+        if getattr(kept, name) != getattr(computed, name)
+    ]
+
+
+def _groups_sql(subscriptions, today, months, horizon_months):
+    """The statement that computes every figure of `subscriptions`, per client group: rows
+    of `_COLUMNS` (see FigureRow). The status CASE is evaluated once per row, in the table
+    expression, which every part reads (PostgreSQL materialises it once); what rules 7 and
+    17 derive from it is written below over its columns (SQL that must say what
+    `selectors.to_renew_q` and `due_within_q` say: expiring or expired and not marked as
+    not renewing; or active and ending before the horizon)."""
+    from .selectors import Status, status_expression
+
+    first = today.replace(day=1)
+    stop = first + relativedelta(months=months)
+    scoped = (
+        subscriptions.annotate(
+            status=status_expression(today),
+            # Months before the first shown are one group: only their licenses count (rule
+            # 17's "due now"), and grouping by every past month was most of this
+            # statement's time at 100 000 clients (docs/benchmarks.md).
+            month=Greatest(TruncMonth("term_end"), Value(first)),
+        )
+        .order_by()
+        .values_list("status", "not_renewing_reason", "client_partner_id",
+                     "client_reseller_id", "product_id", "month", "client_id", "users",
+                     "term_end")
+    )
+    if scoped.query.is_empty():
+        return f"SELECT {_COLUMNS} FROM {_quote(FigureRow)} WHERE 1 = 0", ()
+    scoped_sql, scoped_params = scoped.query.sql_with_params()
+    # Placeholders stay positional (Django's compiled SQL may hold a literal %%).
+    to_renew = "(status IN (%s, %s) AND not_renewing IS NULL)"
+    pool = _quote(LicensePool)
+    sql = f"""
+        WITH scoped (status, not_renewing, partner_id, reseller_id, product_id, month,
+                     client_id, users, term_end) AS ({scoped_sql}),
+        -- Rule 17: to renew now, or active and coming up before the horizon.
+        due AS (
+            SELECT partner_id, reseller_id, product_id, client_id, users, term_end,
+                   {to_renew} AS is_now
+              FROM scoped
+             WHERE {to_renew} OR (status = %s AND term_end < %s)
+        ),
+        -- One row per client of each pool first (hashed), then per pool: the distinct
+        -- counts without sorting every row due (docs/benchmarks.md).
+        per_client AS (
+            SELECT partner_id, reseller_id, product_id,
+                   SUM(CASE WHEN is_now THEN users ELSE 0 END) AS needed,
+                   MAX(CASE WHEN is_now THEN 1 ELSE 0 END) AS due_now,
+                   SUM(users) AS needed_12
+              FROM due GROUP BY partner_id, reseller_id, product_id, client_id
+        ),
+        sums AS (
+            SELECT partner_id, reseller_id, product_id, SUM(needed) AS needed,
+                   SUM(due_now) AS companies, SUM(needed_12) AS needed_12,
+                   COUNT(*) AS companies_12
+              FROM per_client GROUP BY partner_id, reseller_id, product_id
+        ),
+        -- The running total by end day: the first day it passes the balance is the end
+        -- date of the first renewal the balance cannot pay, as it would be row by row.
+        per_day AS (
+            SELECT COALESCE(reseller_id, partner_id) AS payer, product_id, term_end,
+                   SUM(users) AS users
+              FROM due GROUP BY COALESCE(reseller_id, partner_id), product_id, term_end
+        ),
+        cumulative AS (
+            SELECT payer, product_id, term_end,
+                   SUM(users) OVER (PARTITION BY payer, product_id ORDER BY term_end)
+                       AS running
+              FROM per_day
+        ),
+        dry AS (
+            SELECT c.payer, c.product_id, MIN(c.term_end) AS runs_dry
+              FROM cumulative c
+              JOIN {pool} q ON q.organization_id = c.payer AND q.product_id = c.product_id
+             WHERE c.running > q.balance
+             GROUP BY c.payer, c.product_id
+        )
+        -- Named and typed here: the other parts take this one's columns.
+        SELECT 'month' AS part, partner_id, reseller_id, product_id,
+               CAST(NULL AS VARCHAR(12)) AS status, month,
+               SUM(CASE WHEN status IN (%s, %s) THEN 1 ELSE 0 END) AS subscriptions,
+               0 AS companies,
+               -- Rule 17, needed: due now, or active and ending in the months shown.
+               SUM(CASE WHEN {to_renew} OR status = %s THEN users ELSE 0 END) AS licenses,
+               0 AS companies_12, 0 AS licenses_12, CAST(NULL AS DATE) AS runs_dry
+          FROM scoped
+         WHERE term_end < %s AND ({to_renew} OR status IN (%s, %s))
+         GROUP BY partner_id, reseller_id, product_id, month
+        UNION ALL
+        SELECT 'status', partner_id, reseller_id, NULL, status, NULL, COUNT(*), 0, 0, 0, 0,
+               NULL
+          FROM scoped GROUP BY partner_id, reseller_id, status
+        UNION ALL
+        SELECT 'companies', partner_id, reseller_id, NULL, NULL, NULL, 0,
+               COUNT(DISTINCT client_id), 0, 0, 0, NULL
+          FROM scoped WHERE {to_renew} GROUP BY partner_id, reseller_id
+        UNION ALL
+        SELECT 'pool', s.partner_id, s.reseller_id, s.product_id, NULL, NULL, 0,
+               s.companies, s.needed, s.companies_12, s.needed_12, d.runs_dry
+          FROM sums s
+          LEFT JOIN dry d
+            ON d.payer = COALESCE(s.reseller_id, s.partner_id) AND d.product_id = s.product_id
+    """
+    # Positional, in the order the placeholders appear.
+    expiring, expired, active = Status.EXPIRING, Status.EXPIRED, Status.ACTIVE
+    params = (
+        *scoped_params,
+        expiring, expired,
+        expiring, expired, active, window_end(today, horizon_months),
+        active, expiring,
+        expiring, expired, active,
+        stop, expiring, expired, active, expiring,
+        expiring, expired,
+    )
+    return sql, params
+
+
+# --- kept on PostgreSQL ---------------------------------------------------------------
+
+
+def refresh():
+    """Brings the kept figures up to date now, so that their own writes come before a
+    cache key taken after (figures_cache.cached_figures)."""
+    if _kept():
+        _refresh(local_today())
+
+
+def _refresh(today):
+    """Brings the kept rows up to the committed writes (see the module's docstring)."""
+    state, changed = _state_and_changes()
+    if state == (today, window_months()) and not changed:
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_REFRESH_LOCK,))
+        state, _changed = _state_and_changes(cursor)
+        # Deleted before computing: what they record is in the newer snapshot below.
+        cursor.execute(
+            f"WITH taken AS (DELETE FROM {_quote(FiguresChange)} RETURNING organization_id)"
+            " SELECT DISTINCT organization_id FROM taken"
+        )
+        organizations = {organization_id for (organization_id,) in cursor.fetchall()}
+        if state != (today, window_months()) or len(organizations) >= REBUILD_FROM:
+            _rebuild(cursor, today)
+        elif organizations:
+            _recompute(cursor, today, sorted(organizations))
+
+
+def _state_and_changes(cursor=None):
+    sql = f"""
+        SELECT (SELECT as_of FROM {_quote(FiguresState)} WHERE id = 1),
+               (SELECT window_months FROM {_quote(FiguresState)} WHERE id = 1),
+               EXISTS (SELECT 1 FROM {_quote(FiguresChange)})
+    """
+    if cursor is None:
+        with connection.cursor() as own:
+            own.execute(sql)
+            as_of, months, changed = own.fetchone()
+    else:
+        cursor.execute(sql)
+        as_of, months, changed = cursor.fetchone()
+    return (as_of, months), changed
+
+
+def _insert(cursor, subscriptions, today):
+    sql, params = _groups_sql(subscriptions, today, MONTHS, HORIZON_MONTHS)
+    cursor.execute(f"INSERT INTO {_quote(FigureRow)} ({_COLUMNS}) {sql}", params)
+
+
+def _rebuild(cursor, today):
+    cursor.execute(f"DELETE FROM {_quote(FigureRow)}")
+    _insert(cursor, Subscription.objects.all(), today)
+    # One statement whether the row is there or not (as many queries on the first read as
+    # on a day's first: the query-count tests compare them).
+    cursor.execute(
+        f"INSERT INTO {_quote(FiguresState)} (id, as_of, window_months) VALUES (1, %s, %s)"
+        " ON CONFLICT (id) DO UPDATE SET as_of = EXCLUDED.as_of,"
+        " window_months = EXCLUDED.window_months",
+        (today, window_months()),
+    )
+
+
+def _recompute(cursor, today, organizations):
+    """The rows of the groups these organizations pay for: a reseller's clients, or a
+    partner's own (those without a reseller)."""
+    cursor.execute(
+        f"DELETE FROM {_quote(FigureRow)} WHERE COALESCE(reseller_id, partner_id) = ANY(%s)",
+        (organizations,),
+    )
+    paid_by = Q(client_reseller_id__in=organizations) | Q(
+        client_reseller_id__isnull=True, client_partner_id__in=organizations
+    )
+    _insert(cursor, Subscription.objects.filter(paid_by), today)
+
+
+def rebuild(today=None):
+    """Every kept row recomputed now (`manage.py refresh_figures`, `seed_demo`)."""
+    if not _kept():
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_REFRESH_LOCK,))
+        cursor.execute(f"DELETE FROM {_quote(FiguresChange)}")
+        _rebuild(cursor, today or local_today())
