@@ -36,16 +36,18 @@ def _licenses_by_month(figures, balances):
     17) and whether the paying pools still cover every renewal due up to that month, taken
     in date order from today's balances (overdue ones first). Pools are per organization
     and product: one pool's surplus never pays for another's shortfall."""
-    result, spent = [], {}
-    for month, _count in figures.months:
-        licenses, short = 0, False
-        for key, by_month in figures.needs.items():
-            licenses += by_month.get(month, 0)
-            spent[key] = spent.get(key, 0) + by_month.get(month, 0)
+    needed = dict.fromkeys((month for month, _count in figures.months), 0)
+    short = set()
+    for key, by_month in figures.needs.items():
+        balance, spent = balances.get(key, 0), 0
+        for month in sorted(by_month):
+            licenses = by_month[month]
+            needed[month] = needed.get(month, 0) + licenses
+            spent += licenses
             # Marked where a renewal falls that its pool can no longer pay.
-            short = short or (by_month.get(month, 0) > 0 and spent[key] > balances.get(key, 0))
-        result.append((licenses, short))
-    return result
+            if licenses > 0 and spent > balance:
+                short.add(month)
+    return [(needed[month], month in short) for month, _count in figures.months]
 
 
 def _chart(months, licenses, balance):

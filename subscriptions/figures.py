@@ -118,11 +118,16 @@ def figures_of(scope, *, today=None, months=MONTHS, horizon_months=HORIZON_MONTH
         sql, sql_params = _groups_sql(subscriptions, today, months, horizon_months)
         source, source_params = f"({sql}) computed", sql_params
     # Months and pools per paying organization; statuses and companies for the scope.
+    # Sums cast back to integers: PostgreSQL sums bigints as numerics, and turning 8 000
+    # rows of them into Python decimals took 10 ms of staff's dashboard.
+    sums = ", ".join(
+        f"CAST(SUM({column}) AS BIGINT)"
+        for column in ("subscriptions", "companies", "licenses", "companies_12", "licenses_12")
+    )
     sql = f"""
         SELECT part, status,
                CASE WHEN part IN ('month', 'pool') THEN COALESCE(reseller_id, partner_id) END,
-               product_id, month, SUM(subscriptions), SUM(companies), SUM(licenses),
-               SUM(companies_12), SUM(licenses_12), MIN(runs_dry)
+               product_id, month, {sums}, MIN(runs_dry)
           FROM {source}
          GROUP BY 1, 2, 3, 4, 5
     """
@@ -145,7 +150,8 @@ def _figures(rows, today, months):
         elif part == "companies":
             figures.companies_to_renew = int(companies)
         elif part == "month":
-            month = _date(month)
+            if not isinstance(month, datetime.date) or isinstance(month, datetime.datetime):
+                month = _date(month)
             if month in by_month:
                 by_month[month] += int(subscriptions)
             if licenses:

@@ -845,14 +845,18 @@ def shortfall_rows(user, forecast=None):
         )
     default_months = window_months()
     renewals = reverse("renewals")
+    # One query string per product, not one urlencode per pool (800 for staff).
+    product_urls = {}
     rows = []
     for values in forecast:
         pool, months = _forecast_row(values, default_months)
         pool.message = shortfall_message(pool, months) if pool.missing else ""
-        query = {"product": pool.product.code}
+        code = pool.product.code
+        if code not in product_urls:
+            product_urls[code] = f"{renewals}?{urlencode({'product': code})}"
+        pool.renewals_url = product_urls[code]
         if pool.organization.kind == OrganizationKind.RESELLER:
-            query["reseller"] = pool.organization_id
-        pool.renewals_url = f"{renewals}?{urlencode(query)}"
+            pool.renewals_url += f"&reseller={int(pool.organization_id)}"
         rows.append(pool)
     return rows
 
