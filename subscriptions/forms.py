@@ -98,13 +98,19 @@ class RenewalForm(TokenFormMixin, BootstrapFormMixin, forms.Form):
     users = _users_field(_("User licenses assigned"))
     token = _token_field()
 
-    def __init__(self, *args, user, client, **kwargs):
+    def __init__(self, *args, user, client=None, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
+        if client is not None:
+            self.for_client(client)
+        self._apply_bootstrap()
+
+    def for_client(self, client):
+        """Names the client in the users field's label (a form only checked, never shown,
+        needs no client)."""
         self.fields["users"].label = gettext("User licenses assigned to %(client)s") % {
             "client": client.name
         }
-        self._apply_bootstrap()
 
     def clean(self):
         cleaned_data = super().clean()

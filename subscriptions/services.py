@@ -448,18 +448,31 @@ _LOCK_FOR_RENEWAL_SQL = (
     "LEFT JOIN subscriptions_licensepool pool "
     "ON pool.organization_id = COALESCE(s.client_reseller_id, s.client_partner_id) "
     "AND pool.product_id = s.product_id "
-    "WHERE s.id = %s{lock}"
+    "WHERE s.id = %s{scope}{lock}"
 )
 
 
-def _claim_and_lock_for_renewal(subscription_id, *, token, actor):
+def _scope_condition(scope):
+    """The SQL that keeps a subscription of the locked read inside `scope` (the columns of
+    `Scope.client_filter`), and its parameters; None: no condition."""
+    if scope is None or scope.everything:
+        return "", []
+    if scope.sees_nothing:
+        return " AND FALSE", []
+    column = "client_partner_id" if scope.kind == "partner" else "client_reseller_id"
+    return f" AND s.{column} = %s", [scope.organization_id]
+
+
+def _claim_and_lock_for_renewal(subscription_id, *, token, actor, scope=None):
     """Claims the form's token (see `_claim_token`) and returns (the claimed token's row
     or None without a token, the subscription under its row lock with what a renewal
     needs beside it as attributes: `_LOCK_FOR_RENEWAL_SQL`). Subscription.DoesNotExist
-    when there is none. PostgreSQL does both in one statement; SQLite, which locks the
-    whole database for a write transaction, takes two."""
-    parts = {"claim": "", "claimed_token_id": "", "lock": ""}
-    params = [subscription_id]
+    when there is none in `scope` (None: anywhere); the transaction's rollback then
+    leaves the token unspent. PostgreSQL does both in one statement; SQLite, which locks
+    the whole database for a write transaction, takes two."""
+    condition, condition_params = _scope_condition(scope)
+    parts = {"claim": "", "claimed_token_id": "", "lock": "", "scope": condition}
+    params = [subscription_id, *condition_params]
     claimed = None
     if connection.features.has_select_for_update_of:
         parts["lock"] = " FOR UPDATE OF s"
@@ -610,8 +623,13 @@ def _renewed_columns(subscription, *, start, end, users, years):
 
 
 @transaction.atomic
-def renew_subscription(*, actor, subscription_id, years, users=None, token=None, today=None):
+def renew_subscription(
+    *, actor, subscription_id, years, users=None, token=None, today=None, scope=None
+):
     """Rule 4: renew for `years` with `users`, costing users × years licenses.
+
+    `scope` (accounts.models.Scope): Subscription.DoesNotExist unless the subscription is
+    in it, checked under the lock (the renewal form's POST reads nothing before).
 
     Four round trips on PostgreSQL (begin, token and locked read, writes, commit), like the
     raw debit it is measured against, written by hand: building the ORM's ten statements
@@ -620,7 +638,7 @@ def renew_subscription(*, actor, subscription_id, years, users=None, token=None,
     # Re-read under the lock: a concurrent renewal of the same subscription waits here
     # and then sees the queued term, so it is refused instead of renewing twice.
     claimed, subscription = _claim_and_lock_for_renewal(
-        subscription_id, token=token, actor=actor
+        subscription_id, token=token, actor=actor, scope=scope
     )
     partner_months = subscription.partner_window_months
     selectors.annotate_row(subscription, today=today, partner_months=partner_months)

@@ -337,39 +337,49 @@ def _renewal_done(request, subscription, result):
 @manager_required
 @require_http_methods(["GET", "POST"])
 def renew(request, pk):
+    if request.method == "POST":
+        # A valid form goes to the service as it is: the scope is checked there, under
+        # the lock, and a renewal reads its subscription once (docs/benchmarks.md). The
+        # page is read only to be shown again.
+        form = RenewalForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                result = services.renew_subscription(
+                    actor=request.user,
+                    subscription_id=pk,
+                    years=form.cleaned_data["years"],
+                    users=form.cleaned_data["users"],
+                    token=form.cleaned_data["token"],
+                    scope=Scope.for_user(request.user),
+                )
+            except Subscription.DoesNotExist:
+                raise Http404(_("This page does not exist.")) from None
+            except services.AlreadyDone as done:
+                subscription = _visible_subscription_or_404(request.user, pk)
+                return _renewal_done(request, subscription, done.result)
+            except services.OperationRefused as refusal:
+                field = refusal.field if refusal.field in form.fields else None
+                form.add_error(field, refusal.message)
+            else:
+                renewed = result.subscription
+                messages.success(
+                    request,
+                    # The copies of the client's and product's names on the row.
+                    _renewal_message(
+                        product=renewed.product_name,
+                        client=renewed.client_name,
+                        end_date=result.term.end_date,
+                        licenses=result.licenses,
+                    ),
+                )
+                return redirect("renewals")
     subscription = _visible_subscription_or_404(request.user, pk)
     client = subscription.client
     payer = client.paying_organization
     initial = {"years": 1, "users": subscription.current_users}
 
     if request.method == "POST":
-        form = RenewalForm(request.POST, user=request.user, client=client)
-        if form.is_valid():
-            try:
-                result = services.renew_subscription(
-                    actor=request.user,
-                    subscription_id=subscription.pk,
-                    years=form.cleaned_data["years"],
-                    users=form.cleaned_data["users"],
-                    token=form.cleaned_data["token"],
-                )
-            except services.AlreadyDone as done:
-                return _renewal_done(request, subscription, done.result)
-            except services.OperationRefused as refusal:
-                field = refusal.field if refusal.field in form.fields else None
-                form.add_error(field, refusal.message)
-                subscription = _visible_subscription_or_404(request.user, pk)
-            else:
-                messages.success(
-                    request,
-                    _renewal_message(
-                        product=subscription.product.name,
-                        client=client.name,
-                        end_date=result.term.end_date,
-                        licenses=result.licenses,
-                    ),
-                )
-                return redirect("renewals")
+        form.for_client(client)
         # A fresh token for the next attempt: the one just sent may be spent or invalid.
         form.data = form.data.copy()
         form.data["token"] = issue_token(request.user)

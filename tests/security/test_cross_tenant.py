@@ -54,6 +54,21 @@ def test_a_renewal_of_another_tenants_subscription_is_a_404(tenants, partner_use
     own = token_of(client.get(reverse("renew", args=[tenants["alpha_subscription"].pk])))
     assert client.post(url, {"years": "1", "users": "5", "token": own}).status_code == 404
     assert ledger_state() == before
+    # Refused under the lock, the whole transaction undone: the token is still unspent.
+    mine = reverse("renew", args=[tenants["alpha_subscription"].pk])
+    assert client.post(mine, {"years": "1", "users": "5", "token": own}).status_code == 302
+    assert ledger_state() != before
+
+
+def test_a_reseller_cannot_renew_its_partners_own_client(tenants, reseller_user):
+    client = logged_in(reseller_user)
+    before = ledger_state()
+    partners_own = reverse("renew", args=[tenants["alpha_subscription"].pk])
+    token = token_of(client.get(reverse("client_new")))  # a user's token, from any form
+    assert token
+    assert client.post(partners_own, {"years": "1", "users": "5", "token": token}
+                       ).status_code == 404
+    assert ledger_state() == before
 
 
 def test_another_tenants_client_record_is_a_404(tenants, partner_user):
