@@ -283,3 +283,15 @@ def test_it_prints_an_empty_json_array_when_nothing_is_due(db):
 def test_it_refuses_bad_options_with_a_clear_error(channel, args, message):
     with pytest.raises(CommandError, match=message):
         run("renewals_due", *args)
+
+
+def test_refresh_figures_checks_the_kept_figures_where_they_are_kept(
+    alpha, tbox, make_subscription, today
+):
+    make_subscription(alpha, tbox, start=today - datetime.timedelta(days=300))
+    out = io.StringIO()
+    call_command("refresh_figures", "--check", stdout=out)
+    if connection.vendor == "postgresql":
+        assert "match" in out.getvalue()
+    else:
+        assert "PostgreSQL only" in out.getvalue()
