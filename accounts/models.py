@@ -77,15 +77,25 @@ class Scope:
     def sees_nothing(self):
         return not self.everything and self.organization_id is None
 
+    def client_column(self, prefix=""):
+        """The column that holds a client's organization of this scope's kind
+        (`{prefix}partner_id` or `{prefix}reseller_id`); None for everything or nothing.
+        Raw SQL filters on it (figures.py, the renewal's locked read) as `client_filter`
+        does."""
+        if self.everything or self.kind not in (
+            OrganizationKind.PARTNER, OrganizationKind.RESELLER
+        ):
+            return None
+        return f"{prefix}{self.kind}_id"
+
     def client_filter(self, prefix=""):
         """A Q object selecting the clients this scope holds (prefix reaches the client)."""
         if self.everything:
             return Q()
-        if self.kind == OrganizationKind.PARTNER:
-            return Q(**{f"{prefix}partner_id": self.organization_id})
-        if self.kind == OrganizationKind.RESELLER:
-            return Q(**{f"{prefix}reseller_id": self.organization_id})
-        return Q(pk__in=[])
+        column = self.client_column(prefix)
+        if column is None:
+            return Q(pk__in=[])
+        return Q(**{column: self.organization_id})
 
     def organization_filter(self, prefix=""):
         """A Q object selecting the organizations whose pools and data this scope holds."""

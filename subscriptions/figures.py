@@ -152,8 +152,7 @@ def _figures(rows, today, months):
         elif part == "companies":
             figures.companies_to_renew = int(companies)
         elif part == "month":
-            if not isinstance(month, datetime.date) or isinstance(month, datetime.datetime):
-                month = _date(month)
+            month = _date(month)
             if month in by_month:
                 by_month[month] += int(subscriptions)
             if licenses:
@@ -186,8 +185,7 @@ def _quote(model):
 def _scope_where(scope):
     if scope.everything:
         return "", ()
-    column = "partner_id" if scope.kind == "partner" else "reseller_id"
-    return f"WHERE {column} = %s", (scope.organization_id,)
+    return f"WHERE {scope.client_column()} = %s", (scope.organization_id,)
 
 
 def _kept():
@@ -333,11 +331,13 @@ def refresh():
         _refresh(local_today())
 
 
-def _refresh(today):
-    """Brings the kept rows up to the committed writes (see the module's docstring)."""
-    state, changed = _state_and_changes()
-    if state == (today, window_months()) and not changed:
-        return
+def _refresh(today, *, everything=False):
+    """Brings the kept rows up to the committed writes (see the module's docstring), or
+    with `everything` rebuilds them all."""
+    if not everything:
+        state, changed = _state_and_changes()
+        if state == (today, window_months()) and not changed:
+            return
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_REFRESH_LOCK,))
         _more_memory(cursor)
@@ -348,7 +348,11 @@ def _refresh(today):
             " SELECT DISTINCT organization_id FROM taken"
         )
         organizations = {organization_id for (organization_id,) in cursor.fetchall()}
-        if state != (today, window_months()) or len(organizations) >= REBUILD_FROM:
+        if (
+            everything
+            or state != (today, window_months())
+            or len(organizations) >= REBUILD_FROM
+        ):
             _rebuild(cursor, today)
         elif organizations:
             _recompute(cursor, today, sorted(organizations))
@@ -409,10 +413,5 @@ def _recompute(cursor, today, organizations):
 
 def rebuild(today=None):
     """Every kept row recomputed now (`manage.py refresh_figures`, `seed_demo`)."""
-    if not _kept():
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_REFRESH_LOCK,))
-        _more_memory(cursor)
-        cursor.execute(f"DELETE FROM {_quote(FiguresChange)}")
-        _rebuild(cursor, today or local_today())
+    if _kept():
+        _refresh(today or local_today(), everything=True)

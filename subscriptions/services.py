@@ -457,9 +457,9 @@ def _scope_condition(scope):
     `Scope.client_filter`), and its parameters; None: no condition."""
     if scope is None or scope.everything:
         return "", []
-    if scope.sees_nothing:
+    column = scope.client_column("client_")
+    if column is None:
         return " AND FALSE", []
-    column = "client_partner_id" if scope.kind == "partner" else "client_reseller_id"
     return f" AND s.{column} = %s", [scope.organization_id]
 
 
