@@ -94,6 +94,10 @@ class PoolNeeds:
     companies_12: int = 0
     runs_dry: datetime.date | None = None
 
+    def missing(self, balance):
+        """(now, over the horizon): the licenses a balance lacks to renew what is due."""
+        return max(self.needed - balance, 0), max(self.needed_12 - balance, 0)
+
 
 def scope_figures(user, *, today=None, months=MONTHS, horizon_months=HORIZON_MONTHS):
     """The figures of the subscriptions `user` may see, and of the pools that pay them."""

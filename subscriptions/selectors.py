@@ -356,6 +356,5 @@ def pool_forecast(user, *, today=None, horizon_months=FORECAST_HORIZON_MONTHS):
         pool.needed, pool.companies = values.needed, values.companies
         pool.needed_12, pool.companies_12 = values.needed_12, values.companies_12
         pool.runs_dry = values.runs_dry
-        pool.missing = max(pool.needed - pool.balance, 0)
-        pool.missing_12 = max(pool.needed_12 - pool.balance, 0)
+        pool.missing, pool.missing_12 = values.missing(pool.balance)
     return pools

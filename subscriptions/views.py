@@ -814,10 +814,11 @@ def forecast_values(user, needs):
         product = tuple(rest[4:6])
         own_window, parent_window = rest[6:]
         pool = needs.get((organization_id, product_id)) or PoolNeeds()
+        missing, missing_12 = pool.missing(balance)
         rows.append((
             (pk, organization_id, balance),
-            (pool.needed, pool.companies, max(pool.needed - balance, 0), pool.needed_12,
-             pool.companies_12, max(pool.needed_12 - balance, 0), pool.runs_dry),
+            (pool.needed, pool.companies, missing, pool.needed_12, pool.companies_12,
+             missing_12, pool.runs_dry),
             organization,
             product,
             parent_window if organization[3] else own_window,
