@@ -785,7 +785,11 @@ def shortfall_message(pool, months):
     ) % {"missing": pool.missing, "product": pool.product.name, "companies": companies}
 
 
-_FORECAST_POOL = ("pk", "organization_id", "balance")
+# What a forecast row holds, in the order `forecast_values` writes it (the cache names
+# end in the pool part's size: another format, another name).
+_FORECAST_POOL = ("pk", "organization_id", "product_id", "balance")
+_FORECAST_NEEDS = ("needed", "companies", "missing", "needed_12", "companies_12",
+                   "missing_12", "runs_dry")
 _FORECAST_ORGANIZATION = ("pk", "name", "kind", "parent_id")
 _FORECAST_PRODUCT = ("code", "name")
 
@@ -801,7 +805,6 @@ def forecast_values(user, needs):
         .order_by("organization__name", "product__name", "pk")
         .values_list(
             *_FORECAST_POOL,
-            "product_id",
             *(f"organization__{name}" for name in _FORECAST_ORGANIZATION),
             *(f"product__{name}" for name in _FORECAST_PRODUCT),
             "organization__renewal_window_months",
@@ -809,21 +812,29 @@ def forecast_values(user, needs):
         )
     )
     rows = []
-    for pk, organization_id, balance, product_id, *rest in pools:
-        organization = tuple(rest[:4])
-        product = tuple(rest[4:6])
-        own_window, parent_window = rest[6:]
-        pool = needs.get((organization_id, product_id)) or PoolNeeds()
-        missing, missing_12 = pool.missing(balance)
+    size = len(_FORECAST_POOL)
+    for values in pools:
+        pool = values[:size]
+        organization = values[size:size + len(_FORECAST_ORGANIZATION)]
+        product = values[size + len(_FORECAST_ORGANIZATION):-2]
+        own_window, parent_window = values[-2:]
+        _pk, organization_id, product_id, balance = pool
+        due = needs.get((organization_id, product_id)) or PoolNeeds()
+        missing, missing_12 = due.missing(balance)
+        needed = {**vars(due), "missing": missing, "missing_12": missing_12}
         rows.append((
-            (pk, organization_id, balance),
-            (pool.needed, pool.companies, missing, pool.needed_12, pool.companies_12,
-             missing_12, pool.runs_dry),
+            pool,
+            tuple(needed[name] for name in _FORECAST_NEEDS),
             organization,
             product,
             parent_window if organization[3] else own_window,
         ))
     return rows
+
+
+def forecast_balances(forecast):
+    """{(organization id, product id): balance} of the pools in `forecast_values` rows."""
+    return {(pool[1], pool[2]): pool[3] for pool, *_rest in forecast}
 
 
 def _forecast_row(values, default_months):
@@ -832,8 +843,7 @@ def _forecast_row(values, default_months):
     pool, needed, organization, product, months = values
     row = SimpleNamespace(
         **dict(zip(_FORECAST_POOL, pool, strict=True)),
-        **dict(zip(("needed", "companies", "missing", "needed_12", "companies_12",
-                    "missing_12", "runs_dry"), needed, strict=True)),
+        **dict(zip(_FORECAST_NEEDS, needed, strict=True)),
         organization=SimpleNamespace(**dict(zip(_FORECAST_ORGANIZATION, organization,
                                                 strict=True))),
         product=SimpleNamespace(**dict(zip(_FORECAST_PRODUCT, product, strict=True))),
@@ -850,8 +860,9 @@ def shortfall_rows(user, forecast=None):
     from .dates import window_months
 
     if forecast is None:
+        # The name says the format: a cache kept across a deploy never hands back another.
         forecast = cached_figures(
-            "forecast-rows", user,
+            "forecast-rows-4", user,
             lambda: forecast_values(user, figures.scope_figures(user).pools), kept=True,
         )
     default_months = window_months()
