@@ -453,8 +453,9 @@ _LOCK_FOR_RENEWAL_SQL = (
 
 
 def _scope_condition(scope):
-    """The SQL that keeps a subscription of the locked read inside `scope` (the columns of
-    `Scope.client_filter`), and its parameters; None: no condition."""
+    """The SQL that keeps a subscription of the locked read inside `scope` (the column of
+    `Scope.client_filter`), and its parameters; no condition for `scope` None (the
+    service called without a user's scope: commands, the API after its own check)."""
     if scope is None or scope.everything:
         return "", []
     column = scope.client_column("client_")
