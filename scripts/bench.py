@@ -44,7 +44,8 @@ ADMIN_PAGE_SIZE = 100  # ModelAdmin.list_per_page
 DEEP_PAGE = 2000
 USERS = ("admin", "partner")
 # The pages whose aggregates the figures cache keeps (subscriptions/figures_cache.py),
-# measured again at the largest size with it off: what a first visit after a write costs.
+# measured again at the largest size with it off: each request sums the kept figures and
+# counts the lists again (a first visit after a write is AFTER_WRITE_PAGES, below).
 UNCACHED_PAGES = (
     "dashboard",
     "licenses and ledger",
