@@ -31,25 +31,6 @@ CHART_TOP = 18
 CHART_LABELS = 34
 
 
-def _licenses_by_month(figures, balances):
-    """For each month of the chart: the licenses its renewals need (users × one year, rule
-    17) and whether the paying pools still cover every renewal due up to that month, taken
-    in date order from today's balances (overdue ones first). Pools are per organization
-    and product: one pool's surplus never pays for another's shortfall."""
-    needed = dict.fromkeys((month for month, _count in figures.months), 0)
-    short = set()
-    for key, by_month in figures.needs.items():
-        balance, spent = balances.get(key, 0), 0
-        for month in sorted(by_month):
-            licenses = by_month[month]
-            needed[month] = needed.get(month, 0) + licenses
-            spent += licenses
-            # Marked where a renewal falls that its pool can no longer pay.
-            if licenses > 0 and spent > balance:
-                short.add(month)
-    return [(needed[month], month in short) for month, _count in figures.months]
-
-
 def _chart(months, licenses, balance):
     """Bars as plain numbers for an inline SVG: no script, no inline style (CSP).
 
@@ -96,9 +77,7 @@ def _chart(months, licenses, balance):
 def _dashboard_chart(figures, forecast):
     # The balances the forecast read with the figures: of the same data, no query again.
     balances = forecast_balances(forecast)
-    return _chart(
-        figures.months, _licenses_by_month(figures, balances), sum(balances.values())
-    )
+    return _chart(figures.months, figures.licenses_by_month, sum(balances.values()))
 
 
 @require_GET

@@ -69,16 +69,18 @@ class Figures:
     - `companies_to_renew`: distinct clients with a subscription to renew (rule 7);
     - `months`: [(first day of month, subscriptions whose current term ends in it and that
       are not renewed yet)] for this month and the next ones;
-    - `needs`: {(paying organization, product): {month: licenses}}: the users of every
-      subscription due (to renew now, or active and ending in the months shown; the
-      not-renewing ones left out, as in rule 17), overdue ones counted in the first month;
+    - `licenses_by_month`: [(licenses, short)] for the same months: the users of every
+      subscription due in it (to renew now, or active and ending in it; the not-renewing
+      ones left out, as in rule 17; overdue ones in the first month), and whether a pool
+      can no longer pay one of them, its renewals taken in date order from today's
+      balance (one pool's surplus never pays for another's shortfall);
     - `pools`: {(paying organization, product): PoolNeeds} over the forecast's horizon.
     """
 
     counts: dict
     companies_to_renew: int
     months: list
-    needs: dict
+    licenses_by_month: list
     pools: dict
 
 
@@ -123,19 +125,37 @@ def figures_of(scope, *, today=None, months=MONTHS, horizon_months=HORIZON_MONTH
         subscriptions = Subscription.objects.filter(scope.client_filter("client_"))
         sql, sql_params = _groups_sql(subscriptions, today, months, horizon_months)
         source, source_params = f"({sql}) computed", sql_params
-    # Months and pools per paying organization; statuses and companies for the scope.
-    # Sums cast back to integers: PostgreSQL sums bigints as numerics, and turning 8 000
-    # rows of them into Python decimals took 10 ms of staff's dashboard.
+    # Statuses and companies for the scope, pools per paying organization, and the chart
+    # per month (summing staff's 7 000 rows of months per pool into Python dictionaries
+    # took 25 ms of its dashboard). Sums cast back to
+    # integers: PostgreSQL sums bigints as numerics, slow to turn into Python decimals.
     sums = ", ".join(
         f"CAST(SUM({column}) AS BIGINT)"
         for column in ("subscriptions", "companies", "licenses", "companies_12", "licenses_12")
     )
     sql = f"""
-        SELECT part, status,
-               CASE WHEN part IN ('month', 'pool') THEN COALESCE(reseller_id, partner_id) END,
-               product_id, month, {sums}, MIN(runs_dry)
-          FROM {source}
-         GROUP BY 1, 2, 3, 4, 5
+        WITH kept AS (SELECT * FROM {source}),
+        -- A month is short where a renewal falls that its pool can no longer pay: from
+        -- the month its pool runs dry on (the pool row's month), where it needs licenses.
+        spent AS (
+            SELECT m.month, m.subscriptions, m.licenses,
+                   CASE WHEN m.licenses > 0 AND d.month <= m.month THEN 1 ELSE 0 END
+                       AS short
+              FROM kept m
+              LEFT JOIN kept d
+                ON d.part = 'pool' AND d.product_id = m.product_id
+               AND COALESCE(d.reseller_id, d.partner_id)
+                   = COALESCE(m.reseller_id, m.partner_id)
+             WHERE m.part = 'month'
+        )
+        SELECT 'month', NULL, NULL, NULL, month, CAST(SUM(subscriptions) AS BIGINT), 0,
+               CAST(SUM(licenses) AS BIGINT), 0, 0, NULL, MAX(short)
+          FROM spent GROUP BY month
+        UNION ALL
+        SELECT part, status, CASE WHEN part = 'pool' THEN COALESCE(reseller_id, partner_id) END,
+               product_id, NULL, {sums}, MIN(runs_dry), 0
+          FROM kept WHERE part <> 'month'
+         GROUP BY 1, 2, 3, 4
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, source_params)
@@ -147,29 +167,25 @@ def _figures(rows, today, months):
     from .selectors import Status
 
     first = today.replace(day=1)
-    by_month = {first + relativedelta(months=offset): 0 for offset in range(months)}
-    figures = Figures({status: 0 for status in Status.ALL}, 0, [], {}, {})
+    by_month = {first + relativedelta(months=offset): (0, 0, False) for offset in range(months)}
+    figures = Figures({status: 0 for status in Status.ALL}, 0, [], [], {})
     for (part, status, payer, product_id, month, subscriptions, companies, licenses,
-         companies_12, licenses_12, runs_dry) in rows:
+         companies_12, licenses_12, runs_dry, short) in rows:
         if part == "status":
             figures.counts[status] = int(subscriptions)
         elif part == "companies":
             figures.companies_to_renew = int(companies)
-        elif part == "month":
-            month = _date(month)
-            if month in by_month:
-                by_month[month] += int(subscriptions)
-            if licenses:
-                # Overdue renewals are due now: they count in the first month.
-                needs = figures.needs.setdefault((payer, product_id), {})
-                key = max(month, first)
-                needs[key] = needs.get(key, 0) + int(licenses)
+        elif part == "month" and _date(month) in by_month:
+            by_month[_date(month)] = (int(subscriptions), int(licenses), bool(short))
         else:
             figures.pools[(payer, product_id)] = PoolNeeds(
                 int(licenses), int(companies), int(licenses_12), int(companies_12),
                 _date(runs_dry),
             )
-    figures.months = list(by_month.items())
+    figures.months = [(month, count) for month, (count, _l, _s) in by_month.items()]
+    figures.licenses_by_month = [
+        (licenses, short) for _count, licenses, short in by_month.values()
+    ]
     return figures
 
 
@@ -205,7 +221,8 @@ def kept_differences():
     everything = Scope(everything=True)
     kept, computed = figures_of(everything), figures_of(everything, kept=False)
     return [
-        name for name in ("counts", "companies_to_renew", "months", "needs", "pools")
+        name for name in ("counts", "companies_to_renew", "months", "licenses_by_month",
+                          "pools")
         if getattr(kept, name) != getattr(computed, name)
     ]
 
@@ -245,7 +262,7 @@ def _groups_sql(subscriptions, today, months, horizon_months):
                      client_id, users, term_end) AS ({scoped_sql}),
         -- Rule 17: to renew now, or active and coming up before the horizon.
         due AS (
-            SELECT partner_id, reseller_id, product_id, client_id, users, term_end,
+            SELECT partner_id, reseller_id, product_id, client_id, users, term_end, month,
                    {to_renew} AS is_now
               FROM scoped
              WHERE {to_renew} OR (status = %s AND term_end < %s)
@@ -266,23 +283,27 @@ def _groups_sql(subscriptions, today, months, horizon_months):
               FROM per_client GROUP BY partner_id, reseller_id, product_id
         ),
         -- The running total by end day: the first day it passes the balance is the end
-        -- date of the first renewal the balance cannot pay, as it would be row by row.
+        -- date of the first renewal the balance cannot pay, as it would be row by row (no
+        -- pool: a balance of 0). Its month is the chart's first short month for the pool.
         per_day AS (
-            SELECT COALESCE(reseller_id, partner_id) AS payer, product_id, term_end,
+            SELECT COALESCE(reseller_id, partner_id) AS payer, product_id, term_end, month,
                    SUM(users) AS users
-              FROM due GROUP BY COALESCE(reseller_id, partner_id), product_id, term_end
+              FROM due
+             GROUP BY COALESCE(reseller_id, partner_id), product_id, term_end, month
         ),
         cumulative AS (
-            SELECT payer, product_id, term_end,
+            SELECT payer, product_id, term_end, month,
                    SUM(users) OVER (PARTITION BY payer, product_id ORDER BY term_end)
                        AS running
               FROM per_day
         ),
         dry AS (
-            SELECT c.payer, c.product_id, MIN(c.term_end) AS runs_dry
+            SELECT c.payer, c.product_id, MIN(c.term_end) AS runs_dry,
+                   MIN(c.month) AS dry_month
               FROM cumulative c
-              JOIN {pool} q ON q.organization_id = c.payer AND q.product_id = c.product_id
-             WHERE c.running > q.balance
+              LEFT JOIN {pool} q
+                ON q.organization_id = c.payer AND q.product_id = c.product_id
+             WHERE c.running > COALESCE(q.balance, 0)
              GROUP BY c.payer, c.product_id
         )
         -- Named and typed here: the other parts take this one's columns.
@@ -305,7 +326,7 @@ def _groups_sql(subscriptions, today, months, horizon_months):
                COUNT(DISTINCT client_id), 0, 0, 0, NULL
           FROM scoped WHERE {to_renew} GROUP BY partner_id, reseller_id
         UNION ALL
-        SELECT 'pool', s.partner_id, s.reseller_id, s.product_id, NULL, NULL, 0,
+        SELECT 'pool', s.partner_id, s.reseller_id, s.product_id, NULL, d.dry_month, 0,
                s.companies, s.needed, s.companies_12, s.needed_12, d.runs_dry
           FROM sums s
           LEFT JOIN dry d

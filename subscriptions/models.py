@@ -422,9 +422,10 @@ class FigureRow(models.Model):
     `subscriptions` in `status`; `companies`: distinct clients to renew; `month`: per
     product and month, `subscriptions` ending in it not renewed yet and the `licenses`
     they need; `pool`: per product, what the paying pool needs now and over the forecast's
-    horizon (`licenses`, `companies`, `licenses_12`, `companies_12`) and the day it runs
-    dry. Plain numbers, no foreign keys: the rows are thrown away and rebuilt, never
-    edited, and must not stand in the way of deleting what they count.
+    horizon (`licenses`, `companies`, `licenses_12`, `companies_12`), the day it runs
+    dry and that day's month (the chart's first short month for it). Plain numbers, no
+    foreign keys: the rows are thrown away and rebuilt, never edited, and must not stand in
+    the way of deleting what they count.
     """
 
     part = models.CharField(max_length=10)

@@ -174,24 +174,3 @@ def test_healthz_answers_503_when_the_database_does_not(browse, db, monkeypatch)
 
 def test_healthz_refuses_writes(browse, db):
     assert browse().post("/healthz").status_code == 405
-
-
-def test_a_month_is_short_when_one_pool_can_no_longer_pay_whatever_the_others_hold():
-    from portal.views import _licenses_by_month
-    from subscriptions.figures import Figures
-
-    november, december, january = (
-        datetime.date(2026, 11, 1), datetime.date(2026, 12, 1), datetime.date(2027, 1, 1)
-    )
-    figures = Figures(
-        counts={}, companies_to_renew=0,
-        months=[(november, 2), (december, 1), (january, 1)],
-        needs={
-            (1, 1): {november: 2, december: 3},  # 4 in the pool: short from December
-            (2, 1): {november: 50},  # plenty: its surplus pays nobody else's renewals
-            (3, 2): {january: 1},  # no pool at all
-        },
-        pools={},
-    )
-    balances = {(1, 1): 4, (2, 1): 100}
-    assert _licenses_by_month(figures, balances) == [(52, False), (3, True), (1, True)]

@@ -367,12 +367,33 @@ def test_it_charts_months_ahead_and_counts_overdue_licenses_in_the_first_month(
     assert months[datetime.date(2025, 7, 1)] == 1
     assert months[datetime.date(2026, 1, 1)] == 1
     assert sum(months.values()) == 2
-    # Rule 17: overdue renewals are due now, in the first month, by paying pool.
-    assert figures.needs == {
-        (alpha.pk, tbox.pk): {datetime.date(2025, 7, 1): 5, datetime.date(2026, 1, 1): 5},
-        (alpha.pk, tsend.pk): {first: 5},
-        (alpha_reseller.pk, tbox.pk): {first: 5},
-    }
+    # Rule 17: overdue renewals are due now, in the first month (alpha's TSend and its
+    # reseller's TBox); no pool holds a license, so every month that needs one is short.
+    licenses = dict(zip(months, figures.licenses_by_month, strict=True))
+    assert licenses[first] == (10, True)
+    assert licenses[datetime.date(2025, 7, 1)] == (5, True)
+    assert licenses[datetime.date(2026, 1, 1)] == (5, True)
+    assert sum(needed for needed, _short in licenses.values()) == 20
+
+
+def test_a_month_is_short_when_one_pool_can_no_longer_pay_whatever_the_others_hold(
+    alpha, alpha_reseller, tbox, tsend, grant, partner_user, make_subscription
+):
+    july, august, september = (
+        datetime.date(2025, 7, 1), datetime.date(2025, 8, 1), datetime.date(2025, 9, 1)
+    )
+    grant(alpha, tbox, 4)  # 2 in July, then 3 in August: short from August
+    ending(make_subscription, alpha, tbox, datetime.date(2025, 7, 10), users=2)
+    ending(make_subscription, alpha, tbox, datetime.date(2025, 8, 10), users=3)
+    grant(alpha_reseller, tbox, 100)  # plenty: its surplus pays nobody else's renewals
+    ending(make_subscription, alpha, tbox, datetime.date(2025, 7, 20), users=50,
+           reseller=alpha_reseller)
+    ending(make_subscription, alpha, tsend, datetime.date(2025, 9, 5), users=1)  # no pool
+    figures = selectors.dashboard_figures(partner_user, today=TODAY)
+    licenses = dict(zip(dict(figures.months), figures.licenses_by_month, strict=True))
+    assert [licenses[month] for month in (july, august, september)] == [
+        (52, False), (3, True), (1, True)
+    ]
 
 
 def test_it_names_the_paying_pool_of_each_row(
