@@ -3,18 +3,27 @@ group and summed for a scope; on PostgreSQL, kept in a table between writes.
 
 Both classify every subscription of a scope: 200 to 350 ms at 100 000 clients for staff
 however the SQL is written (docs/benchmarks.md), where the dashboard must answer in 100.
-So one statement (`_GROUPS_SQL`) computes them per *client group* — a partner and
+So one statement (`_groups_sql`) computes them per *client group* — a partner and
 optionally one of its resellers, the two columns every scope filters on — and a scope's
 figures are the sum of its groups' rows. The same statement serves both ways:
 
 - computed on the spot for the scope (SQLite, another day than today, another horizon);
 - on PostgreSQL, kept in `FigureRow` for every group, as of today. Database triggers
-  (migration 0007) record in `FiguresChange` the paying organization of every
+  (migrations 0007 and 0009) record in `FiguresChange` the paying organization of every
   subscription, pool balance or partner window written, by any path: the services, the
   admin, a command, plain SQL. Before reading, `_refresh` recomputes the rows of the
   organizations recorded since (one renewal: its payer's few rows, 2 ms) and rebuilds
   them all on a new day or default window. A scope's figures are then a sum over a few
   hundred rows.
+
+An organization paying for thousands of subscriptions would cost every write's next read
+its whole recompute (77 ms for 25 000). Its clients are split into buckets (client id
+modulo a power of two, `FiguresBuckets`, set at each rebuild) and every sum is kept per
+bucket: the triggers record the client written, and a read recomputes that client's
+bucket. The day a pool runs dry is no sum: it is kept in its own row per pool and
+computed again, after any bucket or balance of its organization changed, from all the
+renewals the pool pays — only for the pools whose balance is short of what they must
+renew over the horizon (the kept sums tell), as the others never run dry.
 
 Why it is exact: a write and its record commit together. The refresh deletes the records
 it can see and *then* recomputes from a newer snapshot (read committed), so every write
@@ -36,12 +45,20 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q, Value
-from django.db.models.functions import Greatest, TruncMonth
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Greatest, TruncMonth
 
 from accounts.models import Scope
 
 from .dates import local_today, window_end, window_months
-from .models import FigureRow, FiguresChange, FiguresState, LicensePool, Subscription
+from .models import (
+    FigureRow,
+    FiguresBuckets,
+    FiguresChange,
+    FiguresState,
+    LicensePool,
+    Subscription,
+)
 
 MONTHS = 12
 HORIZON_MONTHS = 12
@@ -52,12 +69,18 @@ REBUILD_FROM = 200
 
 REFRESH_WORK_MEM = "32MB"
 
+# A paying organization with more subscriptions than this keeps its figures in buckets of
+# clients (client id modulo a power of two), each about this size at most: a write
+# recomputes its bucket. SLOTS is the modulo migration 0009's index is built on.
+BUCKET_SUBSCRIPTIONS = 1000
+SLOTS = 64
+
 # Refreshes of the kept figures wait for each other (pg_advisory_xact_lock's key).
 _REFRESH_LOCK = zlib.crc32(b"subscriptions.figures.refresh")
 
 _COLUMNS = (
-    "part, partner_id, reseller_id, product_id, status, month, subscriptions, companies, "
-    "licenses, companies_12, licenses_12, runs_dry"
+    "part, partner_id, reseller_id, bucket, product_id, status, month, subscriptions, "
+    "companies, licenses, companies_12, licenses_12, runs_dry"
 )
 
 
@@ -136,14 +159,14 @@ def figures_of(scope, *, today=None, months=MONTHS, horizon_months=HORIZON_MONTH
     sql = f"""
         WITH kept AS (SELECT * FROM {source}),
         -- A month is short where a renewal falls that its pool can no longer pay: from
-        -- the month its pool runs dry on (the pool row's month), where it needs licenses.
+        -- the month its pool runs dry on (the dry row's month), where it needs licenses.
         spent AS (
             SELECT m.month, m.subscriptions, m.licenses,
                    CASE WHEN m.licenses > 0 AND d.month <= m.month THEN 1 ELSE 0 END
                        AS short
               FROM kept m
               LEFT JOIN kept d
-                ON d.part = 'pool' AND d.product_id = m.product_id
+                ON d.part = 'dry' AND d.product_id = m.product_id
                AND COALESCE(d.reseller_id, d.partner_id)
                    = COALESCE(m.reseller_id, m.partner_id)
              WHERE m.part = 'month'
@@ -152,7 +175,8 @@ def figures_of(scope, *, today=None, months=MONTHS, horizon_months=HORIZON_MONTH
                CAST(SUM(licenses) AS BIGINT), 0, 0, NULL, MAX(short)
           FROM spent GROUP BY month
         UNION ALL
-        SELECT part, status, CASE WHEN part = 'pool' THEN COALESCE(reseller_id, partner_id) END,
+        SELECT CASE WHEN part = 'dry' THEN 'pool' ELSE part END, status,
+               CASE WHEN part IN ('pool', 'dry') THEN COALESCE(reseller_id, partner_id) END,
                product_id, NULL, {sums}, MIN(runs_dry), 0
           FROM kept WHERE part <> 'month'
          GROUP BY 1, 2, 3, 4
@@ -227,13 +251,18 @@ def kept_differences():
     ]
 
 
-def _groups_sql(subscriptions, today, months, horizon_months):
+def _groups_sql(subscriptions, today, months, horizon_months, *, bucketed=False,
+                parts=("sums", "dry")):
     """The statement that computes every figure of `subscriptions`, per client group: rows
     of `_COLUMNS` (see FigureRow). The status CASE is evaluated once per row, in the table
     expression, which every part reads (PostgreSQL materialises it once); what rules 7 and
     17 derive from it is written below over its columns (SQL that must say what
     `selectors.to_renew_q` and `due_within_q` say: expiring or expired and not marked as
-    not renewing; or active and ending before the horizon)."""
+    not renewing; or active and ending before the horizon).
+
+    `bucketed`: the kept rows' buckets (`FiguresBuckets`), else all in bucket 0. `parts`:
+    "sums" (every part but the day a pool runs dry, each a sum over clients) and "dry"
+    (that day: from every renewal its pool pays, never from one bucket's)."""
     from .selectors import Status, status_expression
 
     first = today.replace(day=1)
@@ -254,60 +283,58 @@ def _groups_sql(subscriptions, today, months, horizon_months):
     if scoped.query.is_empty():
         return f"SELECT {_COLUMNS} FROM {_quote(FigureRow)} WHERE 1 = 0", ()
     scoped_sql, scoped_params = scoped.query.sql_with_params()
+    if bucketed:
+        bucket = "MOD(s.client_id, COALESCE(b.buckets, 1))"
+        buckets = (
+            f"LEFT JOIN {_quote(FiguresBuckets)} b"
+            " ON b.organization_id = COALESCE(s.reseller_id, s.partner_id)"
+        )
+    else:
+        bucket, buckets = "0", ""
     # Placeholders stay positional (Django's compiled SQL may hold a literal %%).
     to_renew = "(status IN (%s, %s) AND not_renewing IS NULL)"
     pool = _quote(LicensePool)
-    sql = f"""
-        WITH scoped (status, not_renewing, partner_id, reseller_id, product_id, month,
-                     client_id, users, term_end) AS ({scoped_sql}),
+    expiring, expired, active = Status.EXPIRING, Status.EXPIRED, Status.ACTIVE
+    tables = f"""
+        WITH rows_of (status, not_renewing, partner_id, reseller_id, product_id, month,
+                      client_id, users, term_end) AS ({scoped_sql}),
+        scoped AS (SELECT s.*, {bucket} AS bucket FROM rows_of s {buckets}),
         -- Rule 17: to renew now, or active and coming up before the horizon.
         due AS (
-            SELECT partner_id, reseller_id, product_id, client_id, users, term_end, month,
-                   {to_renew} AS is_now
+            SELECT partner_id, reseller_id, bucket, product_id, client_id, users, term_end,
+                   month, {to_renew} AS is_now
               FROM scoped
              WHERE {to_renew} OR (status = %s AND term_end < %s)
         ),
         -- One row per client of each pool first (hashed), then per pool: the distinct
         -- counts without sorting every row due (docs/benchmarks.md).
         per_client AS (
-            SELECT partner_id, reseller_id, product_id,
+            SELECT partner_id, reseller_id, bucket, product_id,
                    SUM(CASE WHEN is_now THEN users ELSE 0 END) AS needed,
                    MAX(CASE WHEN is_now THEN 1 ELSE 0 END) AS due_now,
                    SUM(users) AS needed_12
-              FROM due GROUP BY partner_id, reseller_id, product_id, client_id
-        ),
-        sums AS (
-            SELECT partner_id, reseller_id, product_id, SUM(needed) AS needed,
-                   SUM(due_now) AS companies, SUM(needed_12) AS needed_12,
-                   COUNT(*) AS companies_12
-              FROM per_client GROUP BY partner_id, reseller_id, product_id
+              FROM due GROUP BY partner_id, reseller_id, bucket, product_id, client_id
         ),
         -- The running total by end day: the first day it passes the balance is the end
         -- date of the first renewal the balance cannot pay, as it would be row by row (no
         -- pool: a balance of 0). Its month is the chart's first short month for the pool.
         per_day AS (
-            SELECT COALESCE(reseller_id, partner_id) AS payer, product_id, term_end, month,
-                   SUM(users) AS users
-              FROM due
-             GROUP BY COALESCE(reseller_id, partner_id), product_id, term_end, month
+            SELECT partner_id, reseller_id, product_id, term_end, month, SUM(users) AS users
+              FROM due GROUP BY partner_id, reseller_id, product_id, term_end, month
         ),
         cumulative AS (
-            SELECT payer, product_id, term_end, month,
-                   SUM(users) OVER (PARTITION BY payer, product_id ORDER BY term_end)
-                       AS running
+            SELECT partner_id, reseller_id, product_id, term_end, month,
+                   SUM(users) OVER (PARTITION BY partner_id, reseller_id, product_id
+                                    ORDER BY term_end) AS running
               FROM per_day
-        ),
-        dry AS (
-            SELECT c.payer, c.product_id, MIN(c.term_end) AS runs_dry,
-                   MIN(c.month) AS dry_month
-              FROM cumulative c
-              LEFT JOIN {pool} q
-                ON q.organization_id = c.payer AND q.product_id = c.product_id
-             WHERE c.running > COALESCE(q.balance, 0)
-             GROUP BY c.payer, c.product_id
         )
-        -- Named and typed here: the other parts take this one's columns.
-        SELECT 'month' AS part, partner_id, reseller_id, product_id,
+    """
+    tables_params = (
+        *scoped_params, expiring, expired, expiring, expired, active,
+        window_end(today, horizon_months),
+    )
+    sums = [(f"""
+        SELECT 'month' AS part, partner_id, reseller_id, bucket, product_id,
                CAST(NULL AS VARCHAR(12)) AS status, month,
                SUM(CASE WHEN status IN (%s, %s) THEN 1 ELSE 0 END) AS subscriptions,
                0 AS companies,
@@ -316,33 +343,37 @@ def _groups_sql(subscriptions, today, months, horizon_months):
                0 AS companies_12, 0 AS licenses_12, CAST(NULL AS DATE) AS runs_dry
           FROM scoped
          WHERE term_end < %s AND ({to_renew} OR status IN (%s, %s))
-         GROUP BY partner_id, reseller_id, product_id, month
-        UNION ALL
-        SELECT 'status', partner_id, reseller_id, NULL, status, NULL, COUNT(*), 0, 0, 0, 0,
-               NULL
-          FROM scoped GROUP BY partner_id, reseller_id, status
-        UNION ALL
-        SELECT 'companies', partner_id, reseller_id, NULL, NULL, NULL, 0,
+         GROUP BY partner_id, reseller_id, bucket, product_id, month
+    """, (active, expiring, expiring, expired, active, stop, expiring, expired, active,
+          expiring)), ("""
+        SELECT 'status', partner_id, reseller_id, bucket, NULL, status, NULL, COUNT(*), 0, 0,
+               0, 0, NULL
+          FROM scoped GROUP BY partner_id, reseller_id, bucket, status
+    """, ()), (f"""
+        SELECT 'companies', partner_id, reseller_id, bucket, NULL, NULL, NULL, 0,
                COUNT(DISTINCT client_id), 0, 0, 0, NULL
-          FROM scoped WHERE {to_renew} GROUP BY partner_id, reseller_id
-        UNION ALL
-        SELECT 'pool', s.partner_id, s.reseller_id, s.product_id, NULL, d.dry_month, 0,
-               s.companies, s.needed, s.companies_12, s.needed_12, d.runs_dry
-          FROM sums s
-          LEFT JOIN dry d
-            ON d.payer = COALESCE(s.reseller_id, s.partner_id) AND d.product_id = s.product_id
-    """
-    # Positional, in the order the placeholders appear.
-    expiring, expired, active = Status.EXPIRING, Status.EXPIRED, Status.ACTIVE
-    params = (
-        *scoped_params,
-        expiring, expired,
-        expiring, expired, active, window_end(today, horizon_months),
-        active, expiring,
-        expiring, expired, active,
-        stop, expiring, expired, active, expiring,
-        expiring, expired,
-    )
+          FROM scoped WHERE {to_renew} GROUP BY partner_id, reseller_id, bucket
+    """, (expiring, expired)), ("""
+        SELECT 'pool', partner_id, reseller_id, bucket, product_id, NULL, NULL, 0,
+               SUM(due_now), SUM(needed), COUNT(*), SUM(needed_12), NULL
+          FROM per_client GROUP BY partner_id, reseller_id, bucket, product_id
+    """, ())]
+    dry = [(f"""
+        SELECT 'dry' AS part, c.partner_id, c.reseller_id, 0 AS bucket, c.product_id,
+               CAST(NULL AS VARCHAR(12)) AS status, MIN(c.month) AS month,
+               0 AS subscriptions, 0 AS companies, 0 AS licenses, 0 AS companies_12,
+               0 AS licenses_12, MIN(c.term_end) AS runs_dry
+          FROM cumulative c
+          LEFT JOIN {pool} q
+            ON q.organization_id = COALESCE(c.reseller_id, c.partner_id)
+           AND q.product_id = c.product_id
+         WHERE c.running > COALESCE(q.balance, 0)
+         GROUP BY c.partner_id, c.reseller_id, c.product_id
+    """, ())]
+    # The first part chosen names and types the columns: each is written so.
+    chosen = (sums if "sums" in parts else []) + (dry if "dry" in parts else [])
+    sql = tables + " UNION ALL ".join(part for part, _params in chosen)
+    params = tables_params + tuple(p for _part, part_params in chosen for p in part_params)
     return sql, params
 
 
@@ -369,18 +400,55 @@ def _refresh(today, *, everything=False):
         state, _changed = _state_and_changes(cursor)
         # Deleted before computing: what they record is in the newer snapshot below.
         cursor.execute(
-            f"WITH taken AS (DELETE FROM {_quote(FiguresChange)} RETURNING organization_id)"
-            " SELECT DISTINCT organization_id FROM taken"
+            f"WITH taken AS (DELETE FROM {_quote(FiguresChange)}"
+            " RETURNING organization_id, client_id, balance)"
+            " SELECT DISTINCT organization_id, client_id, balance FROM taken"
         )
-        organizations = {organization_id for (organization_id,) in cursor.fetchall()}
+        records = cursor.fetchall()
+        organizations = {organization_id for organization_id, _client, _balance in records}
         if (
             everything
             or state != (today, window_months())
             or len(organizations) >= REBUILD_FROM
         ):
             _rebuild(cursor, today)
-        elif organizations:
-            _recompute(cursor, today, sorted(organizations))
+        elif records:
+            _apply(cursor, today, records, organizations)
+
+
+def _apply(cursor, today, records, organizations):
+    """Recomputes what the records say changed: an organization's rows, some of its
+    buckets (then the day its pools run dry, which no bucket knows alone), or only that
+    day when only a balance moved."""
+    cursor.execute(
+        f"SELECT organization_id, buckets FROM {_quote(FiguresBuckets)}"
+        " WHERE organization_id = ANY(%s)",
+        (sorted(organizations),),
+    )
+    buckets = dict(cursor.fetchall())
+    whole, touched, dry = set(), {}, set()
+    for organization_id, client_id, balance in records:
+        count = buckets.get(organization_id, 1)
+        if balance:
+            dry.add(organization_id)
+        elif client_id is None or count == 1:
+            whole.add(organization_id)
+        else:
+            touched.setdefault(organization_id, set()).add(client_id % count)
+    for organization_id, changed in list(touched.items()):
+        # Half its buckets or more: one statement over all of it costs less.
+        if organization_id in whole or 2 * len(changed) >= buckets[organization_id]:
+            whole.add(organization_id)
+            del touched[organization_id]
+    if whole:
+        _recompute(cursor, today, sorted(whole))
+    for organization_id, changed in sorted(touched.items()):
+        _recompute_buckets(
+            cursor, today, organization_id, buckets[organization_id], sorted(changed)
+        )
+    dry = (dry - whole) | set(touched)
+    if dry:
+        _recompute_dry(cursor, today, sorted(dry))
 
 
 def _more_memory(cursor):
@@ -405,13 +473,25 @@ def _state_and_changes(cursor=None):
     return (as_of, months), changed
 
 
-def _insert(cursor, subscriptions, today):
-    sql, params = _groups_sql(subscriptions, today, MONTHS, HORIZON_MONTHS)
+def _insert(cursor, subscriptions, today, parts=("sums", "dry")):
+    # The day a pool runs dry is kept in bucket 0: no need to look buckets up for it alone.
+    sql, params = _groups_sql(
+        subscriptions, today, MONTHS, HORIZON_MONTHS, bucketed="sums" in parts, parts=parts
+    )
     cursor.execute(f"INSERT INTO {_quote(FigureRow)} ({_COLUMNS}) {sql}", params)
+
+
+def _paid_by(organizations):
+    """The subscriptions these organizations pay for (rule 2), by the expression migration
+    0009's index starts with."""
+    return Subscription.objects.alias(
+        payer=Coalesce("client_reseller_id", "client_partner_id")
+    ).filter(payer__in=organizations)
 
 
 def _rebuild(cursor, today):
     cursor.execute(f"DELETE FROM {_quote(FigureRow)}")
+    _split_large_organizations(cursor)
     _insert(cursor, Subscription.objects.all(), today)
     # One statement whether the row is there or not (as many queries on the first read as
     # on a day's first: the query-count tests compare them).
@@ -423,6 +503,29 @@ def _rebuild(cursor, today):
     )
 
 
+def _split_large_organizations(cursor):
+    """Buckets for every paying organization with more than BUCKET_SUBSCRIPTIONS
+    subscriptions: a power of two (it divides SLOTS) that brings each under it."""
+    cursor.execute(f"DELETE FROM {_quote(FiguresBuckets)}")
+    cursor.execute(
+        "SELECT COALESCE(client_reseller_id, client_partner_id), COUNT(*)"
+        f" FROM {_quote(Subscription)} GROUP BY 1 HAVING COUNT(*) > %s",
+        (BUCKET_SUBSCRIPTIONS,),
+    )
+    large = []
+    for organization_id, subscriptions in cursor.fetchall():
+        count = 2
+        while count * BUCKET_SUBSCRIPTIONS < subscriptions and count < SLOTS:
+            count *= 2
+        large.append((organization_id, count))
+    if large:
+        cursor.executemany(
+            f"INSERT INTO {_quote(FiguresBuckets)} (organization_id, buckets)"
+            " VALUES (%s, %s)",
+            large,
+        )
+
+
 def _recompute(cursor, today, organizations):
     """The rows of the groups these organizations pay for: a reseller's clients, or a
     partner's own (those without a reseller)."""
@@ -430,10 +533,54 @@ def _recompute(cursor, today, organizations):
         f"DELETE FROM {_quote(FigureRow)} WHERE COALESCE(reseller_id, partner_id) = ANY(%s)",
         (organizations,),
     )
-    paid_by = Q(client_reseller_id__in=organizations) | Q(
-        client_reseller_id__isnull=True, client_partner_id__in=organizations
+    _insert(cursor, _paid_by(organizations), today)
+
+
+def _recompute_buckets(cursor, today, organization_id, count, buckets):
+    """These buckets of one organization's rows, read through migration 0009's index: the
+    clients whose id modulo SLOTS is one of the buckets' slots."""
+    cursor.execute(
+        f"DELETE FROM {_quote(FigureRow)} WHERE COALESCE(reseller_id, partner_id) = %s"
+        " AND part <> 'dry' AND bucket = ANY(%s)",
+        (organization_id, buckets),
     )
-    _insert(cursor, Subscription.objects.filter(paid_by), today)
+    slots = [slot for slot in range(SLOTS) if slot % count in buckets]
+    # Written as the index is (a bound parameter in place of SLOTS would not match it).
+    slot = RawSQL(f"MOD({_quote(Subscription)}.client_id, {int(SLOTS)})", ())
+    subscriptions = _paid_by([organization_id]).alias(slot=slot).filter(slot__in=slots)
+    _insert(cursor, subscriptions, today, parts=("sums",))
+
+
+def _recompute_dry(cursor, today, organizations):
+    """The day each pool of these organizations runs dry, from all the renewals it pays
+    for; only for the pools whose balance is short of what they must renew over the
+    horizon (the kept sums say which; the others never run dry)."""
+    figure_rows, pool = _quote(FigureRow), _quote(LicensePool)
+    cursor.execute(
+        f"DELETE FROM {figure_rows} WHERE part = 'dry'"
+        " AND COALESCE(reseller_id, partner_id) = ANY(%s)",
+        (organizations,),
+    )
+    cursor.execute(
+        f"""
+        SELECT n.payer, n.product_id
+          FROM (SELECT COALESCE(reseller_id, partner_id) AS payer, product_id,
+                       SUM(licenses_12) AS needed
+                  FROM {figure_rows}
+                 WHERE part = 'pool' AND COALESCE(reseller_id, partner_id) = ANY(%s)
+                 GROUP BY 1, 2) n
+          LEFT JOIN {pool} q ON q.organization_id = n.payer AND q.product_id = n.product_id
+         WHERE n.needed > COALESCE(q.balance, 0)
+        """,
+        (organizations,),
+    )
+    short = cursor.fetchall()
+    if short:
+        pools = Q()
+        for organization_id, product_id in short:
+            pools |= Q(payer=organization_id, product_id=product_id)
+        _insert(cursor, _paid_by([o for o, _p in short]).filter(pools), today,
+                parts=("dry",))
 
 
 def rebuild(today=None):

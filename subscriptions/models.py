@@ -422,15 +422,21 @@ class FigureRow(models.Model):
     `subscriptions` in `status`; `companies`: distinct clients to renew; `month`: per
     product and month, `subscriptions` ending in it not renewed yet and the `licenses`
     they need; `pool`: per product, what the paying pool needs now and over the forecast's
-    horizon (`licenses`, `companies`, `licenses_12`, `companies_12`), the day it runs
-    dry and that day's month (the chart's first short month for it). Plain numbers, no
-    foreign keys: the rows are thrown away and rebuilt, never edited, and must not stand in
-    the way of deleting what they count.
+    horizon (`licenses`, `companies`, `licenses_12`, `companies_12`); `dry`: per product,
+    the day its pool runs dry (`runs_dry`) and that day's `month` (the chart's first short
+    month for it).
+
+    A large group's clients are spread over `FiguresBuckets.buckets` buckets (client id
+    modulo that number) and every part but `dry` is kept per `bucket`: a renewal
+    recomputes one bucket, not 25 000 subscriptions. Plain numbers, no foreign keys: the
+    rows are thrown away and rebuilt, never edited, and must not stand in the way of
+    deleting what they count.
     """
 
     part = models.CharField(max_length=10)
     partner_id = models.IntegerField(null=True)
     reseller_id = models.IntegerField(null=True)
+    bucket = models.SmallIntegerField(default=0)
     product_id = models.IntegerField(null=True)
     status = models.CharField(max_length=12, null=True)
     month = models.DateField(null=True)
@@ -453,15 +459,32 @@ class FigureRow(models.Model):
 
 class FiguresChange(models.Model):
     """A paying organization whose figures a write has changed: database triggers add one
-    (migration 0007) for every subscription, pool balance or partner window written, by
-    any path; figures.py recomputes that organization's rows and deletes these. Only ever
-    inserted by writers: no row two writers would both have to update."""
+    (migrations 0007 and 0009) for every subscription, pool balance or partner window
+    written, by any path; figures.py recomputes what changed and deletes these. Only ever
+    inserted by writers: no row two writers would both have to update.
+
+    `client_id`: the client of a subscription written (its bucket changed); `balance`: one
+    of the organization's pool balances (only the day it runs dry changed); neither: all of
+    the organization's rows (its partner's window)."""
 
     id = models.BigAutoField(primary_key=True)
     organization_id = models.IntegerField()
+    client_id = models.IntegerField(null=True)
+    balance = models.BooleanField(default=False)
 
     def __str__(self):
         return f"{self.organization_id}"
+
+
+class FiguresBuckets(models.Model):
+    """How many buckets a large paying organization's kept figures are split into (set
+    when they are all rebuilt, from its number of subscriptions; none: one bucket)."""
+
+    organization_id = models.IntegerField(primary_key=True)
+    buckets = models.SmallIntegerField()
+
+    def __str__(self):
+        return f"{self.organization_id}: {self.buckets}"
 
 
 class FiguresState(models.Model):

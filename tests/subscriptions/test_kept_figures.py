@@ -32,6 +32,14 @@ pytestmark = [
 ]
 
 
+@pytest.fixture(autouse=True, params=[1000, 2], ids=["whole", "in-buckets"])
+def bucket_size(request, monkeypatch):
+    """Every test twice: each paying organization kept whole, and every one with more than
+    two subscriptions split into buckets of clients (as the large ones are)."""
+    monkeypatch.setattr(figures, "BUCKET_SUBSCRIPTIONS", request.param)
+    return request.param
+
+
 def _kept_and_computed(user, settings):
     settings.KEPT_FIGURES = True
     kept = scope_figures(user)
@@ -201,6 +209,31 @@ def test_a_read_consumes_the_records_and_recomputes_only_what_changed(
     assert not FiguresChange.objects.exists()
     # Beta's rows were not written again; alpha's were.
     assert set(FigureRow.objects.filter(partner_id=beta.pk).values_list("pk", flat=True)) == betas
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_in_a_large_organization_recomputes_its_bucket_only(
+    settings, channel, everyone, alpha, bucket_size
+):
+    if bucket_size != 2:
+        pytest.skip("about buckets")
+    staff, partner_user = everyone[0], everyone[1]
+    scope_figures(staff)
+    count = figures.FiguresBuckets.objects.get(organization_id=alpha.pk).buckets
+    assert count > 2
+    renewed = next(s for s in _to_renew(partner_user) if s.client_reseller_id is None)
+    bucket = renewed.client_id % count
+
+    def alphas(part_filter):
+        rows = FigureRow.objects.filter(partner_id=alpha.pk, reseller_id=None)
+        return set(part_filter(rows).values_list("pk", flat=True))
+
+    others = alphas(lambda rows: rows.exclude(bucket=bucket).exclude(part="dry"))
+    mine = alphas(lambda rows: rows.filter(bucket=bucket).exclude(part="dry"))
+    services.renew_subscription(actor=partner_user, subscription_id=renewed.pk, years=1)
+    assert_kept_right(settings, *everyone)
+    assert alphas(lambda rows: rows.exclude(bucket=bucket).exclude(part="dry")) == others
+    assert not mine & alphas(lambda rows: rows.filter(bucket=bucket))
 
 
 @pytest.mark.django_db(transaction=True)
