@@ -21,9 +21,10 @@ its whole recompute (77 ms for 25 000). Its clients are split into buckets (clie
 modulo a power of two, `FiguresBuckets`, set at each rebuild) and every sum is kept per
 bucket: the triggers record the client written, and a read recomputes that client's
 bucket. The day a pool runs dry is no sum: it is kept in its own row per pool and
-computed again, after any bucket or balance of its organization changed, from all the
-renewals the pool pays — only for the pools whose balance is short of what they must
-renew over the horizon (the kept sums tell), as the others never run dry.
+computed again, after any bucket or balance of its organization changed, from the
+licenses due per day that each bucket keeps beside its rows (`FigureDay`) — only for the
+pools whose balance is short of what they must renew over the horizon (the kept sums
+tell), as the others never run dry.
 
 Why it is exact: a write and its record commit together. The refresh deletes the records
 it can see and *then* recomputes from a newer snapshot (read committed), so every write
@@ -44,7 +45,7 @@ from dataclasses import dataclass
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, Value
+from django.db.models import Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest, TruncMonth
 
@@ -52,6 +53,7 @@ from accounts.models import Scope
 
 from .dates import local_today, window_end, window_months
 from .models import (
+    FigureDay,
     FigureRow,
     FiguresBuckets,
     FiguresChange,
@@ -81,6 +83,9 @@ _REFRESH_LOCK = zlib.crc32(b"subscriptions.figures.refresh")
 _COLUMNS = (
     "part, partner_id, reseller_id, bucket, product_id, status, month, subscriptions, "
     "companies, licenses, companies_12, licenses_12, runs_dry"
+)
+_DAY_COLUMNS = (
+    "payer_id, partner_id, reseller_id, bucket, product_id, term_end, month, licenses"
 )
 
 
@@ -251,7 +256,7 @@ def kept_differences():
     ]
 
 
-def _groups_sql(subscriptions, today, months, horizon_months, *, bucketed=False,
+def _groups_sql(subscriptions, today, months, horizon_months, *, kept=False,
                 parts=("sums", "dry")):
     """The statement that computes every figure of `subscriptions`, per client group: rows
     of `_COLUMNS` (see FigureRow). The status CASE is evaluated once per row, in the table
@@ -260,9 +265,10 @@ def _groups_sql(subscriptions, today, months, horizon_months, *, bucketed=False,
     `selectors.to_renew_q` and `due_within_q` say: expiring or expired and not marked as
     not renewing; or active and ending before the horizon).
 
-    `bucketed`: the kept rows' buckets (`FiguresBuckets`), else all in bucket 0. `parts`:
-    "sums" (every part but the day a pool runs dry, each a sum over clients) and "dry"
-    (that day: from every renewal its pool pays, never from one bucket's)."""
+    `parts`: "sums" (every part but the day a pool runs dry, each a sum over clients) and
+    "dry" (that day: from every renewal its pool pays, never from one bucket's). `kept`:
+    the statement that writes the rows into FigureRow, the sums in their buckets
+    (`FiguresBuckets`), with the licenses due per pool, bucket and day into FigureDay."""
     from .selectors import Status, status_expression
 
     first = today.replace(day=1)
@@ -280,9 +286,11 @@ def _groups_sql(subscriptions, today, months, horizon_months, *, bucketed=False,
                      "client_reseller_id", "product_id", "month", "client_id", "users",
                      "term_end")
     )
+    into = f"INSERT INTO {_quote(FigureRow)} ({_COLUMNS}) " if kept else ""
     if scoped.query.is_empty():
-        return f"SELECT {_COLUMNS} FROM {_quote(FigureRow)} WHERE 1 = 0", ()
+        return f"{into}SELECT {_COLUMNS} FROM {_quote(FigureRow)} WHERE 1 = 0", ()
     scoped_sql, scoped_params = scoped.query.sql_with_params()
+    bucketed = kept and "sums" in parts
     if bucketed:
         bucket = "MOD(s.client_id, COALESCE(b.buckets, 1))"
         buckets = (
@@ -370,9 +378,19 @@ def _groups_sql(subscriptions, today, months, horizon_months, *, bucketed=False,
          WHERE c.running > COALESCE(q.balance, 0)
          GROUP BY c.partner_id, c.reseller_id, c.product_id
     """, ())]
+    if bucketed:
+        # A data-modifying table expression: runs once, with the statement's snapshot.
+        tables += f""",
+        days AS (
+            INSERT INTO {_quote(FigureDay)} ({_DAY_COLUMNS})
+            SELECT COALESCE(reseller_id, partner_id), partner_id, reseller_id, bucket,
+                   product_id, term_end, month, SUM(users)
+              FROM due GROUP BY partner_id, reseller_id, bucket, product_id, term_end, month
+        )
+        """
     # The first part chosen names and types the columns: each is written so.
     chosen = (sums if "sums" in parts else []) + (dry if "dry" in parts else [])
-    sql = tables + " UNION ALL ".join(part for part, _params in chosen)
+    sql = tables + into + " UNION ALL ".join(part for part, _params in chosen)
     params = tables_params + tuple(p for _part, part_params in chosen for p in part_params)
     return sql, params
 
@@ -448,7 +466,7 @@ def _apply(cursor, today, records, organizations):
         )
     dry = (dry - whole) | set(touched)
     if dry:
-        _recompute_dry(cursor, today, sorted(dry))
+        _recompute_dry(cursor, sorted(dry))
 
 
 def _more_memory(cursor):
@@ -474,11 +492,10 @@ def _state_and_changes(cursor=None):
 
 
 def _insert(cursor, subscriptions, today, parts=("sums", "dry")):
-    # The day a pool runs dry is kept in bucket 0: no need to look buckets up for it alone.
     sql, params = _groups_sql(
-        subscriptions, today, MONTHS, HORIZON_MONTHS, bucketed="sums" in parts, parts=parts
+        subscriptions, today, MONTHS, HORIZON_MONTHS, kept=True, parts=parts
     )
-    cursor.execute(f"INSERT INTO {_quote(FigureRow)} ({_COLUMNS}) {sql}", params)
+    cursor.execute(sql, params)
 
 
 def _paid_by(organizations):
@@ -491,6 +508,7 @@ def _paid_by(organizations):
 
 def _rebuild(cursor, today):
     cursor.execute(f"DELETE FROM {_quote(FigureRow)}")
+    cursor.execute(f"DELETE FROM {_quote(FigureDay)}")
     _split_large_organizations(cursor)
     _insert(cursor, Subscription.objects.all(), today)
     # One statement whether the row is there or not (as many queries on the first read as
@@ -533,6 +551,9 @@ def _recompute(cursor, today, organizations):
         f"DELETE FROM {_quote(FigureRow)} WHERE COALESCE(reseller_id, partner_id) = ANY(%s)",
         (organizations,),
     )
+    cursor.execute(
+        f"DELETE FROM {_quote(FigureDay)} WHERE payer_id = ANY(%s)", (organizations,)
+    )
     _insert(cursor, _paid_by(organizations), today)
 
 
@@ -544,6 +565,10 @@ def _recompute_buckets(cursor, today, organization_id, count, buckets):
         " AND part <> 'dry' AND bucket = ANY(%s)",
         (organization_id, buckets),
     )
+    cursor.execute(
+        f"DELETE FROM {_quote(FigureDay)} WHERE payer_id = %s AND bucket = ANY(%s)",
+        (organization_id, buckets),
+    )
     slots = [slot for slot in range(SLOTS) if slot % count in buckets]
     # Written as the index is (a bound parameter in place of SLOTS would not match it).
     slot = RawSQL(f"MOD({_quote(Subscription)}.client_id, {int(SLOTS)})", ())
@@ -551,36 +576,55 @@ def _recompute_buckets(cursor, today, organization_id, count, buckets):
     _insert(cursor, subscriptions, today, parts=("sums",))
 
 
-def _recompute_dry(cursor, today, organizations):
-    """The day each pool of these organizations runs dry, from all the renewals it pays
-    for; only for the pools whose balance is short of what they must renew over the
-    horizon (the kept sums say which; the others never run dry)."""
-    figure_rows, pool = _quote(FigureRow), _quote(LicensePool)
+def _recompute_dry(cursor, organizations):
+    """The day each pool of these organizations runs dry, from the licenses its renewals
+    need per day (FigureDay, every bucket); only for the pools whose balance is short of
+    what the kept sums say they must renew over the horizon (the others never run dry)."""
+    figure_rows = _quote(FigureRow)
     cursor.execute(
         f"DELETE FROM {figure_rows} WHERE part = 'dry'"
         " AND COALESCE(reseller_id, partner_id) = ANY(%s)",
         (organizations,),
     )
+    # As `_groups_sql` computes it, from the days instead of the subscriptions.
     cursor.execute(
         f"""
-        SELECT n.payer, n.product_id
-          FROM (SELECT COALESCE(reseller_id, partner_id) AS payer, product_id,
-                       SUM(licenses_12) AS needed
-                  FROM {figure_rows}
-                 WHERE part = 'pool' AND COALESCE(reseller_id, partner_id) = ANY(%s)
-                 GROUP BY 1, 2) n
-          LEFT JOIN {pool} q ON q.organization_id = n.payer AND q.product_id = n.product_id
-         WHERE n.needed > COALESCE(q.balance, 0)
+        INSERT INTO {figure_rows} ({_COLUMNS})
+        WITH needed AS (
+            SELECT COALESCE(reseller_id, partner_id) AS payer, product_id,
+                   SUM(licenses_12) AS licenses
+              FROM {figure_rows}
+             WHERE part = 'pool' AND COALESCE(reseller_id, partner_id) = ANY(%s)
+             GROUP BY 1, 2
+        ),
+        short AS (
+            SELECT n.payer, n.product_id, COALESCE(q.balance, 0) AS balance
+              FROM needed n
+              LEFT JOIN {_quote(LicensePool)} q
+                ON q.organization_id = n.payer AND q.product_id = n.product_id
+             WHERE n.licenses > COALESCE(q.balance, 0)
+        ),
+        per_day AS (
+            SELECT d.partner_id, d.reseller_id, d.product_id, d.term_end, d.month,
+                   s.balance, SUM(d.licenses) AS licenses
+              FROM {_quote(FigureDay)} d
+              JOIN short s ON s.payer = d.payer_id AND s.product_id = d.product_id
+             GROUP BY d.partner_id, d.reseller_id, d.product_id, d.term_end, d.month,
+                      s.balance
+        ),
+        cumulative AS (
+            SELECT partner_id, reseller_id, product_id, term_end, month, balance,
+                   SUM(licenses) OVER (PARTITION BY partner_id, reseller_id, product_id
+                                       ORDER BY term_end) AS running
+              FROM per_day
+        )
+        SELECT 'dry', partner_id, reseller_id, 0, product_id, NULL, MIN(month), 0, 0, 0, 0,
+               0, MIN(term_end)
+          FROM cumulative WHERE running > balance
+         GROUP BY partner_id, reseller_id, product_id
         """,
         (organizations,),
     )
-    short = cursor.fetchall()
-    if short:
-        pools = Q()
-        for organization_id, product_id in short:
-            pools |= Q(payer=organization_id, product_id=product_id)
-        _insert(cursor, _paid_by([o for o, _p in short]).filter(pools), today,
-                parts=("dry",))
 
 
 def rebuild(today=None):

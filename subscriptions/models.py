@@ -457,6 +457,28 @@ class FigureRow(models.Model):
         return f"{self.part} {self.partner_id}/{self.reseller_id}"
 
 
+class FigureDay(models.Model):
+    """The licenses that the renewals due (rule 17) of one bucket of a client group need
+    on one day, per product (kept with FigureRow, on PostgreSQL): after one of its buckets
+    or its balance changed, the day a pool runs dry is computed from these, not from the
+    25 000 subscriptions it may pay for. Plain numbers, as FigureRow's."""
+
+    payer_id = models.IntegerField()
+    partner_id = models.IntegerField(null=True)
+    reseller_id = models.IntegerField(null=True)
+    bucket = models.SmallIntegerField()
+    product_id = models.IntegerField()
+    term_end = models.DateField()
+    month = models.DateField()
+    licenses = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["payer_id", "bucket"], name="figureday_bucket")]
+
+    def __str__(self):
+        return f"{self.payer_id}/{self.bucket} {self.term_end}: {self.licenses}"
+
+
 class FiguresChange(models.Model):
     """A paying organization whose figures a write has changed: database triggers add one
     (migrations 0007 and 0009) for every subscription, pool balance or partner window
@@ -470,7 +492,9 @@ class FiguresChange(models.Model):
     id = models.BigAutoField(primary_key=True)
     organization_id = models.IntegerField()
     client_id = models.IntegerField(null=True)
-    balance = models.BooleanField(default=False)
+    # In the database too: a record of the organization alone (a script's, an old
+    # trigger's) recomputes all of it.
+    balance = models.BooleanField(default=False, db_default=False)
 
     def __str__(self):
         return f"{self.organization_id}"

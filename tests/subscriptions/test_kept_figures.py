@@ -15,6 +15,7 @@ from subscriptions import figures, services
 from subscriptions.figures import scope_figures
 from subscriptions.models import (
     Client,
+    FigureDay,
     FigureRow,
     FiguresChange,
     FiguresState,
@@ -167,6 +168,29 @@ def test_writes_outside_the_services_show_too(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_day_a_pool_runs_dry_follows_its_balance_license_by_license(
+    settings, channel, everyone, alpha, tbox
+):
+    """A balance alone moves the day its pool runs dry: the end date of the first renewal
+    it cannot pay, for every balance from none to all that is due (some pay exactly up to
+    a day's renewals)."""
+    staff = everyone[0]
+    needed = scope_figures(staff).pools[(alpha.pk, tbox.pk)].needed_12
+    assert needed > 3
+    for balance in range(needed + 2):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE subscriptions_licensepool SET balance = %s"
+                " WHERE organization_id = %s AND product_id = %s",
+                [balance, alpha.pk, tbox.pk],
+            )
+        kept, computed = _kept_and_computed(staff, settings)
+        assert kept.pools == computed.pools, balance
+        assert kept.licenses_by_month == computed.licenses_by_month, balance
+        assert (kept.pools[(alpha.pk, tbox.pk)].runs_dry is None) == (balance >= needed)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_partners_window_reclassifies_its_resellers_clients_too(
     settings, channel, everyone, alpha
 ):
@@ -228,12 +252,19 @@ def test_a_write_in_a_large_organization_recomputes_its_bucket_only(
         rows = FigureRow.objects.filter(partner_id=alpha.pk, reseller_id=None)
         return set(part_filter(rows).values_list("pk", flat=True))
 
+    def days(rows_filter):
+        return set(rows_filter(FigureDay.objects.filter(payer_id=alpha.pk))
+                   .values_list("pk", flat=True))
+
     others = alphas(lambda rows: rows.exclude(bucket=bucket).exclude(part="dry"))
     mine = alphas(lambda rows: rows.filter(bucket=bucket).exclude(part="dry"))
+    other_days = days(lambda rows: rows.exclude(bucket=bucket))
+    assert other_days
     services.renew_subscription(actor=partner_user, subscription_id=renewed.pk, years=1)
     assert_kept_right(settings, *everyone)
     assert alphas(lambda rows: rows.exclude(bucket=bucket).exclude(part="dry")) == others
     assert not mine & alphas(lambda rows: rows.filter(bucket=bucket))
+    assert days(lambda rows: rows.exclude(bucket=bucket)) == other_days
 
 
 @pytest.mark.django_db(transaction=True)
