@@ -6,6 +6,7 @@ Nothing here changes a balance: every write to a pool goes through `services.py`
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Scope
@@ -451,6 +452,10 @@ class FigureRow(models.Model):
         indexes = [
             models.Index(fields=["partner_id"], name="figurerow_partner"),
             models.Index(fields=["reseller_id"], name="figurerow_reseller"),
+            # A refresh replaces a paying organization's rows, or one bucket's.
+            models.Index(
+                Coalesce("reseller_id", "partner_id"), "bucket", name="figurerow_payer_bucket"
+            ),
         ]
 
     def __str__(self):
