@@ -113,3 +113,25 @@ def test_nothing_is_cached_inside_a_transaction(partner_user, due):
     assert data_snapshot() is not None
     with transaction.atomic():
         assert data_snapshot() is None
+
+
+def test_writes_replace_the_cached_figures_instead_of_piling_them_up(
+    partner_user, due, settings, tmp_path
+):
+    """One entry per figure and scope, whatever the number of writes: a file per write
+    filled the cache directory, and culling it stalled a request (docs/benchmarks.md)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path),
+        }
+    }
+    browser = _browser(partner_user)
+    assert _counter(browser.get("/")) == 3
+    entries = sorted(path.name for path in tmp_path.iterdir())
+    assert entries
+    for expected, subscription in zip((2, 1), due, strict=False):
+        services.renew_subscription(actor=partner_user, subscription_id=subscription.pk, years=1)
+        assert _counter(browser.get("/")) == expected
+        assert _counter(browser.get("/")) == expected
+    assert sorted(path.name for path in tmp_path.iterdir()) == entries
