@@ -25,6 +25,7 @@ import re
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 from multiprocessing import get_context
@@ -229,13 +230,28 @@ def percentile(samples, fraction):
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def time_page(session, path, count):
-    # Warm every worker's caches (compiled templates, translations, connection), as a
-    # user's second visit would find them: gunicorn's sync workers close the connection
-    # after each answer, so requests land on any of the WORKERS processes, and with one
-    # warm-up the other workers' first visits made most of the p95 of 50 requests.
+def warm_up(session, path):
+    """Every worker's caches warmed (compiled templates, translations, connection), as a
+    user's second visit would find them. gunicorn's sync workers close the connection
+    after each answer, so a request lands on whichever of the WORKERS processes accepts
+    it first: 2 × WORKERS requests one after another missed a worker about one page in
+    ten, and its first visit (250 to 320 ms) was then the p95 of 50. WORKERS requests at
+    once make each sync worker take one (a busy worker accepts nothing), then the same
+    one after another."""
+    for _ in range(2):
+        threads = [
+            threading.Thread(target=session.get, args=(path,)) for _ in range(WORKERS)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     for _ in range(2 * WORKERS):
         session.get(path)
+
+
+def time_page(session, path, count):
+    warm_up(session, path)
     samples = []
     for _ in range(count):
         started = time.perf_counter()
@@ -256,8 +272,7 @@ def time_page_after_writes(session, name, path, subscription_ids, count):
     import psycopg
 
     picker = random.Random(1)
-    for _ in range(2 * WORKERS):
-        session.get(path)
+    warm_up(session, path)
     samples = []
     with psycopg.connect(database_url(name), autocommit=True) as conn:
         for _ in range(count):
@@ -595,8 +610,9 @@ def report(sizes, measured, seeds, rates, renew_latency, started_at, took, uncac
         "",
         f"Machine: {machine()}. Sizes: {', '.join(f'{s:,}' for s in sizes)} generated clients "
         f"(`seed_demo --force --clients N --seed 1`, then `VACUUM ANALYZE`). {REQUESTS} "
-        f"sequential requests per page after {2 * WORKERS} warm-ups (each worker's first "
-        f"visit), over HTTP with a session logged in through the login form; latency in ms; "
+        f"sequential requests per page after {4 * WORKERS} warm-ups ({WORKERS} at once, "
+        f"twice, so that each worker has had its first visit, then {2 * WORKERS} in turn), "
+        f"over HTTP with a session logged in through the login form; latency in ms; "
         f"queries counted with Django's test client. "
         f"Page size {PAGE_SIZE} unless said. Whole run: {took / 60:.1f} min.",
         "",
