@@ -792,6 +792,9 @@ _FORECAST_NEEDS = ("needed", "companies", "missing", "needed_12", "companies_12"
                    "missing_12", "runs_dry")
 _FORECAST_ORGANIZATION = ("pk", "name", "kind", "parent_id")
 _FORECAST_PRODUCT = ("code", "name")
+_FORECAST_ROW = _FORECAST_POOL + _FORECAST_NEEDS
+_ForecastOrganization = namedtuple("_ForecastOrganization", _FORECAST_ORGANIZATION)
+_ForecastProduct = namedtuple("_ForecastProduct", _FORECAST_PRODUCT)
 
 
 def forecast_values(user, needs):
@@ -813,18 +816,20 @@ def forecast_values(user, needs):
     )
     rows = []
     size = len(_FORECAST_POOL)
+    nothing_due = PoolNeeds()
     for values in pools:
         pool = values[:size]
         organization = values[size:size + len(_FORECAST_ORGANIZATION)]
         product = values[size + len(_FORECAST_ORGANIZATION):-2]
         own_window, parent_window = values[-2:]
         _pk, organization_id, product_id, balance = pool
-        due = needs.get((organization_id, product_id)) or PoolNeeds()
+        due = needs.get((organization_id, product_id)) or nothing_due
         missing, missing_12 = due.missing(balance)
-        needed = {**vars(due), "missing": missing, "missing_12": missing_12}
         rows.append((
             pool,
-            tuple(needed[name] for name in _FORECAST_NEEDS),
+            # In _FORECAST_NEEDS's order (a dictionary per pool cost staff 4 ms).
+            (due.needed, due.companies, missing, due.needed_12, due.companies_12, missing_12,
+             due.runs_dry),
             organization,
             product,
             parent_window if organization[3] else own_window,
@@ -842,11 +847,9 @@ def _forecast_row(values, default_months):
     that the forecast's rows use, and the months its sentence speaks of."""
     pool, needed, organization, product, months = values
     row = SimpleNamespace(
-        **dict(zip(_FORECAST_POOL, pool, strict=True)),
-        **dict(zip(_FORECAST_NEEDS, needed, strict=True)),
-        organization=SimpleNamespace(**dict(zip(_FORECAST_ORGANIZATION, organization,
-                                                strict=True))),
-        product=SimpleNamespace(**dict(zip(_FORECAST_PRODUCT, product, strict=True))),
+        **dict(zip(_FORECAST_ROW, pool + needed, strict=True)),
+        organization=_ForecastOrganization._make(organization),
+        product=_ForecastProduct._make(product),
     )
     return row, months or default_months
 
