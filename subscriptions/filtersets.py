@@ -15,7 +15,7 @@ from accounts.models import Organization, Scope
 
 from .models import LicenseMovement, MovementKind, Product, Subscription
 from .organization_menus import CappedChoiceMixin, show_selected
-from .selectors import status_choices
+from .selectors import status_choices, status_q
 
 
 def _visible_organizations(request):
@@ -79,7 +79,8 @@ class SubscriptionFilterSet(BootstrapFilterSet):
         field_name="client__name", lookup_expr="icontains", label=_("Client name")
     )
     status = django_filters.ChoiceFilter(
-        field_name="status", choices=status_choices, label=_("Status"), empty_label=_("All")
+        field_name="status", choices=status_choices, label=_("Status"), empty_label=_("All"),
+        method="filter_status",
     )
     product = django_filters.ModelChoiceFilter(
         field_name="product",
@@ -115,6 +116,10 @@ class SubscriptionFilterSet(BootstrapFilterSet):
     class Meta:
         model = Subscription
         fields = []
+
+    def filter_status(self, queryset, name, value):
+        # The status's conditions rather than its CASE: see selectors.status_q.
+        return queryset.filter(status_q(value))
 
     def __init__(self, *args, statuses=None, **kwargs):
         super().__init__(*args, **kwargs)
