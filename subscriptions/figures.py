@@ -159,8 +159,8 @@ def figures_of(scope, *, today=None, months=MONTHS, horizon_months=HORIZON_MONTH
         materialized = ""  # computed once
     # Statuses and companies for the scope, pools per paying organization, and the chart
     # per month (summing staff's 7 000 rows of months per pool into Python dictionaries
-    # took 25 ms of its dashboard). Sums cast back to
-    # integers: PostgreSQL sums bigints as numerics, slow to turn into Python decimals.
+    # took 25 ms of its dashboard). Sums cast back to integers: PostgreSQL sums bigints
+    # as numerics, slow to turn into Python decimals.
     sums = ", ".join(
         f"CAST(SUM({column}) AS BIGINT)"
         for column in ("subscriptions", "companies", "licenses", "companies_12", "licenses_12")
@@ -260,8 +260,7 @@ def kept_differences():
     ]
 
 
-def _groups_sql(subscriptions, today, months, horizon_months, *, kept=False,
-                parts=("sums", "dry")):
+def _groups_sql(subscriptions, today, months, horizon_months, *, kept=False, dry=True):
     """The statement that computes every figure of `subscriptions`, per client group: rows
     of `_COLUMNS` (see FigureRow). The status CASE is evaluated once per row, in the table
     expression, which every part reads (PostgreSQL materialises it once); what rules 7 and
@@ -269,9 +268,9 @@ def _groups_sql(subscriptions, today, months, horizon_months, *, kept=False,
     `selectors.to_renew_q` and `due_within_q` say: expiring or expired and not marked as
     not renewing; or active and ending before the horizon).
 
-    `parts`: "sums" (every part but the day a pool runs dry, each a sum over clients) and
-    "dry" (that day: from every renewal its pool pays, never from one bucket's). `kept`:
-    the statement that writes the rows into FigureRow, the sums in their buckets
+    Every part is a sum over clients but `dry`, the day a pool runs dry, computed from all
+    the renewals it pays (`dry` False leaves it out: one bucket's statement). `kept`: the
+    statement that writes the rows into FigureRow, the sums in their buckets
     (`FiguresBuckets`), with the licenses due per pool, bucket and day into FigureDay."""
     from .selectors import Status, status_expression
 
@@ -294,8 +293,7 @@ def _groups_sql(subscriptions, today, months, horizon_months, *, kept=False,
     if scoped.query.is_empty():
         return f"{into}SELECT {_COLUMNS} FROM {_quote(FigureRow)} WHERE 1 = 0", ()
     scoped_sql, scoped_params = scoped.query.sql_with_params()
-    bucketed = kept and "sums" in parts
-    if bucketed:
+    if kept:
         bucket = "MOD(s.client_id, COALESCE(b.buckets, 1))"
         buckets = (
             f"LEFT JOIN {_quote(FiguresBuckets)} b"
@@ -345,7 +343,8 @@ def _groups_sql(subscriptions, today, months, horizon_months, *, kept=False,
         *scoped_params, expiring, expired, expiring, expired, active,
         window_end(today, horizon_months),
     )
-    sums = [(f"""
+    # The first part names and types the columns.
+    parts = [(f"""
         SELECT 'month' AS part, partner_id, reseller_id, bucket, product_id,
                CAST(NULL AS VARCHAR(12)) AS status, month,
                SUM(CASE WHEN status IN (%s, %s) THEN 1 ELSE 0 END) AS subscriptions,
@@ -370,19 +369,18 @@ def _groups_sql(subscriptions, today, months, horizon_months, *, kept=False,
                SUM(due_now), SUM(needed), COUNT(*), SUM(needed_12), NULL
           FROM per_client GROUP BY partner_id, reseller_id, bucket, product_id
     """, ())]
-    dry = [(f"""
-        SELECT 'dry' AS part, c.partner_id, c.reseller_id, 0 AS bucket, c.product_id,
-               CAST(NULL AS VARCHAR(12)) AS status, MIN(c.month) AS month,
-               0 AS subscriptions, 0 AS companies, 0 AS licenses, 0 AS companies_12,
-               0 AS licenses_12, MIN(c.term_end) AS runs_dry
+    if dry:
+        parts.append((f"""
+        SELECT 'dry', c.partner_id, c.reseller_id, 0, c.product_id, NULL, MIN(c.month), 0, 0,
+               0, 0, 0, MIN(c.term_end)
           FROM cumulative c
           LEFT JOIN {pool} q
             ON q.organization_id = COALESCE(c.reseller_id, c.partner_id)
            AND q.product_id = c.product_id
          WHERE c.running > COALESCE(q.balance, 0)
          GROUP BY c.partner_id, c.reseller_id, c.product_id
-    """, ())]
-    if bucketed:
+        """, ()))
+    if kept:
         # A data-modifying table expression: runs once, with the statement's snapshot.
         tables += f""",
         days AS (
@@ -392,10 +390,8 @@ def _groups_sql(subscriptions, today, months, horizon_months, *, kept=False,
               FROM due GROUP BY partner_id, reseller_id, bucket, product_id, term_end, month
         )
         """
-    # The first part chosen names and types the columns: each is written so.
-    chosen = (sums if "sums" in parts else []) + (dry if "dry" in parts else [])
-    sql = tables + into + " UNION ALL ".join(part for part, _params in chosen)
-    params = tables_params + tuple(p for _part, part_params in chosen for p in part_params)
+    sql = tables + into + " UNION ALL ".join(part for part, _params in parts)
+    params = tables_params + tuple(p for _part, part_params in parts for p in part_params)
     return sql, params
 
 
@@ -495,10 +491,8 @@ def _state_and_changes(cursor=None):
     return (as_of, months), changed
 
 
-def _insert(cursor, subscriptions, today, parts=("sums", "dry")):
-    sql, params = _groups_sql(
-        subscriptions, today, MONTHS, HORIZON_MONTHS, kept=True, parts=parts
-    )
+def _insert(cursor, subscriptions, today, *, dry=True):
+    sql, params = _groups_sql(subscriptions, today, MONTHS, HORIZON_MONTHS, kept=True, dry=dry)
     cursor.execute(sql, params)
 
 
@@ -577,7 +571,7 @@ def _recompute_buckets(cursor, today, organization_id, count, buckets):
     # Written as the index is (a bound parameter in place of SLOTS would not match it).
     slot = RawSQL(f"MOD({_quote(Subscription)}.client_id, {int(SLOTS)})", ())
     subscriptions = _paid_by([organization_id]).alias(slot=slot).filter(slot__in=slots)
-    _insert(cursor, subscriptions, today, parts=("sums",))
+    _insert(cursor, subscriptions, today, dry=False)
 
 
 def _recompute_dry(cursor, organizations):
