@@ -77,6 +77,31 @@ REFRESH_WORK_MEM = "32MB"
 BUCKET_SUBSCRIPTIONS = 1000
 SLOTS = 64
 
+# The day each pool runs dry, from a `per_day` table expression (partner_id, reseller_id,
+# product_id, term_end, month, licenses: what its renewals due need that day), in two
+# pieces: a table expression that follows `per_day` and a statement's part. The running
+# total by end day: the first day it passes the balance is the end date of the first
+# renewal the balance cannot pay, as it would be row by row (no pool: a balance of 0), and
+# its month is the chart's first short month for the pool. Rows of `_COLUMNS`, "dry".
+_RUNNING_TOTAL = """
+    cumulative AS (
+        SELECT partner_id, reseller_id, product_id, term_end, month,
+               SUM(licenses) OVER (PARTITION BY partner_id, reseller_id, product_id
+                                   ORDER BY term_end) AS running
+          FROM per_day
+    )
+"""
+_DRY_PART = """
+    SELECT 'dry', c.partner_id, c.reseller_id, 0, c.product_id, NULL, MIN(c.month), 0, 0, 0,
+           0, 0, MIN(c.term_end)
+      FROM cumulative c
+      LEFT JOIN {pool} q
+        ON q.organization_id = COALESCE(c.reseller_id, c.partner_id)
+       AND q.product_id = c.product_id
+     WHERE c.running > COALESCE(q.balance, 0)
+     GROUP BY c.partner_id, c.reseller_id, c.product_id
+"""
+
 # Refreshes of the kept figures wait for each other (pg_advisory_xact_lock's key).
 _REFRESH_LOCK = zlib.crc32(b"subscriptions.figures.refresh")
 
@@ -325,19 +350,13 @@ def _groups_sql(subscriptions, today, months, horizon_months, *, kept=False, dry
                    SUM(users) AS needed_12
               FROM due GROUP BY partner_id, reseller_id, bucket, product_id, client_id
         ),
-        -- The running total by end day: the first day it passes the balance is the end
-        -- date of the first renewal the balance cannot pay, as it would be row by row (no
-        -- pool: a balance of 0). Its month is the chart's first short month for the pool.
+        -- What the renewals due need per day: the day each pool runs dry (_DRY_PART).
         per_day AS (
-            SELECT partner_id, reseller_id, product_id, term_end, month, SUM(users) AS users
+            SELECT partner_id, reseller_id, product_id, term_end, month,
+                   SUM(users) AS licenses
               FROM due GROUP BY partner_id, reseller_id, product_id, term_end, month
         ),
-        cumulative AS (
-            SELECT partner_id, reseller_id, product_id, term_end, month,
-                   SUM(users) OVER (PARTITION BY partner_id, reseller_id, product_id
-                                    ORDER BY term_end) AS running
-              FROM per_day
-        )
+        {_RUNNING_TOTAL}
     """
     tables_params = (
         *scoped_params, expiring, expired, expiring, expired, active,
@@ -370,16 +389,7 @@ def _groups_sql(subscriptions, today, months, horizon_months, *, kept=False, dry
           FROM per_client GROUP BY partner_id, reseller_id, bucket, product_id
     """, ())]
     if dry:
-        parts.append((f"""
-        SELECT 'dry', c.partner_id, c.reseller_id, 0, c.product_id, NULL, MIN(c.month), 0, 0,
-               0, 0, 0, MIN(c.term_end)
-          FROM cumulative c
-          LEFT JOIN {pool} q
-            ON q.organization_id = COALESCE(c.reseller_id, c.partner_id)
-           AND q.product_id = c.product_id
-         WHERE c.running > COALESCE(q.balance, 0)
-         GROUP BY c.partner_id, c.reseller_id, c.product_id
-        """, ()))
+        parts.append((_DRY_PART.format(pool=pool), ()))
     if kept:
         # A data-modifying table expression: runs once, with the statement's snapshot.
         tables += f""",
@@ -578,13 +588,13 @@ def _recompute_dry(cursor, organizations):
     """The day each pool of these organizations runs dry, from the licenses its renewals
     need per day (FigureDay, every bucket); only for the pools whose balance is short of
     what the kept sums say they must renew over the horizon (the others never run dry)."""
-    figure_rows = _quote(FigureRow)
+    figure_rows, pool = _quote(FigureRow), _quote(LicensePool)
     cursor.execute(
         f"DELETE FROM {figure_rows} WHERE part = 'dry'"
         " AND COALESCE(reseller_id, partner_id) = ANY(%s)",
         (organizations,),
     )
-    # As `_groups_sql` computes it, from the days instead of the subscriptions.
+    # As `_groups_sql` computes it, from the days kept instead of the subscriptions.
     cursor.execute(
         f"""
         INSERT INTO {figure_rows} ({_COLUMNS})
@@ -596,30 +606,21 @@ def _recompute_dry(cursor, organizations):
              GROUP BY 1, 2
         ),
         short AS (
-            SELECT n.payer, n.product_id, COALESCE(q.balance, 0) AS balance
+            SELECT n.payer, n.product_id
               FROM needed n
-              LEFT JOIN {_quote(LicensePool)} q
+              LEFT JOIN {pool} q
                 ON q.organization_id = n.payer AND q.product_id = n.product_id
              WHERE n.licenses > COALESCE(q.balance, 0)
         ),
         per_day AS (
             SELECT d.partner_id, d.reseller_id, d.product_id, d.term_end, d.month,
-                   s.balance, SUM(d.licenses) AS licenses
+                   SUM(d.licenses) AS licenses
               FROM {_quote(FigureDay)} d
               JOIN short s ON s.payer = d.payer_id AND s.product_id = d.product_id
-             GROUP BY d.partner_id, d.reseller_id, d.product_id, d.term_end, d.month,
-                      s.balance
+             GROUP BY d.partner_id, d.reseller_id, d.product_id, d.term_end, d.month
         ),
-        cumulative AS (
-            SELECT partner_id, reseller_id, product_id, term_end, month, balance,
-                   SUM(licenses) OVER (PARTITION BY partner_id, reseller_id, product_id
-                                       ORDER BY term_end) AS running
-              FROM per_day
-        )
-        SELECT 'dry', partner_id, reseller_id, 0, product_id, NULL, MIN(month), 0, 0, 0, 0,
-               0, MIN(term_end)
-          FROM cumulative WHERE running > balance
-         GROUP BY partner_id, reseller_id, product_id
+        {_RUNNING_TOTAL}
+        {_DRY_PART.format(pool=pool)}
         """,
         (organizations,),
     )
