@@ -110,7 +110,7 @@ _COLUMNS = (
     "companies, licenses, companies_12, licenses_12, runs_dry"
 )
 _DAY_COLUMNS = (
-    "payer_id, partner_id, reseller_id, bucket, product_id, term_end, month, licenses"
+    "partner_id, reseller_id, bucket, product_id, term_end, month, licenses"
 )
 
 
@@ -395,8 +395,8 @@ def _groups_sql(subscriptions, today, months, horizon_months, *, kept=False, dry
         tables += f""",
         days AS (
             INSERT INTO {_quote(FigureDay)} ({_DAY_COLUMNS})
-            SELECT COALESCE(reseller_id, partner_id), partner_id, reseller_id, bucket,
-                   product_id, term_end, month, SUM(users)
+            SELECT partner_id, reseller_id, bucket, product_id, term_end, month,
+                   SUM(users)
               FROM due GROUP BY partner_id, reseller_id, bucket, product_id, term_end, month
         )
         """
@@ -555,13 +555,11 @@ def _split_large_organizations(cursor):
 def _recompute(cursor, today, organizations):
     """The rows of the groups these organizations pay for: a reseller's clients, or a
     partner's own (those without a reseller)."""
-    cursor.execute(
-        f"DELETE FROM {_quote(FigureRow)} WHERE COALESCE(reseller_id, partner_id) = ANY(%s)",
-        (organizations,),
-    )
-    cursor.execute(
-        f"DELETE FROM {_quote(FigureDay)} WHERE payer_id = ANY(%s)", (organizations,)
-    )
+    for model in (FigureRow, FigureDay):
+        cursor.execute(
+            f"DELETE FROM {_quote(model)} WHERE COALESCE(reseller_id, partner_id) = ANY(%s)",
+            (organizations,),
+        )
     _insert(cursor, _paid_by(organizations), today)
 
 
@@ -574,7 +572,8 @@ def _recompute_buckets(cursor, today, organization_id, count, buckets):
         (organization_id, buckets),
     )
     cursor.execute(
-        f"DELETE FROM {_quote(FigureDay)} WHERE payer_id = %s AND bucket = ANY(%s)",
+        f"DELETE FROM {_quote(FigureDay)} WHERE COALESCE(reseller_id, partner_id) = %s"
+        " AND bucket = ANY(%s)",
         (organization_id, buckets),
     )
     slots = [slot for slot in range(SLOTS) if slot % count in buckets]
@@ -616,7 +615,8 @@ def _recompute_dry(cursor, organizations):
             SELECT d.partner_id, d.reseller_id, d.product_id, d.term_end, d.month,
                    SUM(d.licenses) AS licenses
               FROM {_quote(FigureDay)} d
-              JOIN short s ON s.payer = d.payer_id AND s.product_id = d.product_id
+              JOIN short s ON s.payer = COALESCE(d.reseller_id, d.partner_id)
+               AND s.product_id = d.product_id
              GROUP BY d.partner_id, d.reseller_id, d.product_id, d.term_end, d.month
         ),
         {_RUNNING_TOTAL}

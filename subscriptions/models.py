@@ -468,7 +468,6 @@ class FigureDay(models.Model):
     or its balance changed, the day a pool runs dry is computed from these, not from the
     25 000 subscriptions it may pay for. Plain numbers, as FigureRow's."""
 
-    payer_id = models.IntegerField()
     partner_id = models.IntegerField(null=True)
     reseller_id = models.IntegerField(null=True)
     bucket = models.SmallIntegerField()
@@ -478,10 +477,15 @@ class FigureDay(models.Model):
     licenses = models.BigIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["payer_id", "bucket"], name="figureday_bucket")]
+        indexes = [
+            # As FigureRow's: a refresh replaces a paying organization's days, or a bucket's.
+            models.Index(
+                Coalesce("reseller_id", "partner_id"), "bucket", name="figureday_payer_bucket"
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.payer_id}/{self.bucket} {self.term_end}: {self.licenses}"
+        return f"{self.partner_id}/{self.reseller_id}/{self.bucket} {self.term_end}"
 
 
 class FiguresChange(models.Model):

@@ -253,7 +253,7 @@ def test_a_write_in_a_large_organization_recomputes_its_bucket_only(
         return set(part_filter(rows).values_list("pk", flat=True))
 
     def days(rows_filter):
-        return set(rows_filter(FigureDay.objects.filter(payer_id=alpha.pk))
+        return set(rows_filter(FigureDay.objects.filter(partner_id=alpha.pk, reseller_id=None))
                    .values_list("pk", flat=True))
 
     others = alphas(lambda rows: rows.exclude(bucket=bucket).exclude(part="dry"))
