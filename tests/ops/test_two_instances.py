@@ -1,7 +1,8 @@
 """Two production servers (gunicorn, DEBUG off, as `make serve` runs them) on one
 PostgreSQL database, renewals raced through both over real HTTP: the same guarantees as
-one server — no subscription renewed twice, no pool overdrawn, the ledger holds. And the
-API's rate limit is one allowance per token for both servers together, not one each."""
+one server — no subscription renewed twice, no pool overdrawn, the ledger holds. The
+API's rate limit is one allowance per token for both servers together, not one each; and
+each server's own figures cache never shows what the other's writes made stale."""
 
 import datetime
 import http.cookiejar
@@ -241,3 +242,47 @@ def test_two_servers_allow_the_rate_once_per_token_not_once_each(servers, partne
     # Another token's allowance is untouched by both.
     _token, fresh = ApiToken.issue(partner_user, "fresh")
     assert _api_call(second, fresh)[0] == 200
+
+
+def _companies_to_renew(page):
+    match = re.search(r'data-testid="companies-to-renew">(\d+)<', page)
+    assert match, "no counter on the dashboard"
+    return int(match.group(1))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_through_one_server_shows_at_once_on_the_other(
+    servers, today, alpha, tbox, grant, make_subscription, partner_user
+):
+    partner_user.set_password(PASSWORD)
+    partner_user.save()
+    grant(alpha, tbox, 10)
+    start = today - datetime.timedelta(days=300)
+    subscriptions = [make_subscription(alpha, tbox, start=start, users=2) for _ in range(3)]
+    first, second = servers
+    browser = Browser()
+    browser.login(first, "partner")
+    # Read on the first server until every worker there could have kept the figures.
+    for _ in range(6):
+        status, page = browser.request(f"{first}/")
+        assert status == 200
+        assert _companies_to_renew(page) == 3
+
+    url = f"{second}/subscriptions/{subscriptions[0].pk}/renew/"
+    status, form = browser.request(url)
+    assert status == 200
+    status, _page = browser.request(
+        url,
+        {
+            "csrfmiddlewaretoken": browser.field(form, "csrfmiddlewaretoken"),
+            "token": browser.field(form, "token"),
+            "years": "1",
+            "users": "2",
+        },
+    )
+    assert status == 302
+
+    for _ in range(6):
+        status, page = browser.request(f"{first}/")
+        assert status == 200
+        assert _companies_to_renew(page) == 2
