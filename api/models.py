@@ -1,5 +1,5 @@
-"""API tokens (one user, many tokens, each shown once and stored hashed) and the
-answers kept for `Idempotency-Key` replays."""
+"""API tokens (one user, many tokens, each shown once and stored hashed), the answers
+kept for `Idempotency-Key` replays and the calls counted against the rate limit."""
 
 import hashlib
 import secrets
@@ -80,3 +80,22 @@ class IdempotentRequest(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.key}"
+
+
+class RateCount(models.Model):
+    """The calls one client (a token, a user, an address) made in its current window of
+    `API_RATE`. Kept in the database so that every app server counts the same calls
+    (api/throttling.py writes it in one statement)."""
+
+    key = models.CharField(max_length=150, primary_key=True)
+    # Seconds since the epoch, as the throttle's clock gives them: compared and added in
+    # the same statement on PostgreSQL and SQLite alike.
+    window_end = models.FloatField()
+    calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        # Idle clients' rows are deleted by their end (api/throttling.py).
+        indexes = [models.Index(fields=["window_end"], name="api_ratecount_window_end")]
+
+    def __str__(self):
+        return f"{self.key}: {self.calls}"

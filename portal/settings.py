@@ -242,7 +242,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 
 # The partner API (api/, docs/api.md): tokens only (a browser session is not an API
-# credential, so no CSRF question), JSON and RFC 9457 problem details, per-token rate.
+# credential, so no CSRF question), JSON and RFC 9457 problem details, per-token rate
+# counted in the database for every app server together.
 API_RATE = os.environ.get("API_RATE", "600/min")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiTokenAuthentication"],
@@ -291,9 +292,11 @@ FIGURES_CACHE = env_bool("FIGURES_CACHE", True)
 # Off: computed from every subscription in scope on a cache miss (`make bench` compares).
 KEPT_FIGURES = env_bool("KEPT_FIGURES", True)
 # One cache for every gunicorn worker on the machine (figures computed once per change, not
-# once per worker; the API's rate limit counted once): files, written atomically, so
-# nothing more to install or run. Not the database cache: its writes would move the
-# snapshot the figures are keyed on.
+# once per worker): files, written atomically, so nothing more to install or run. Each
+# app server may have its own: a figure is kept with the database's snapshot, which every
+# server's writes move. Not the database cache: its writes would move that snapshot on
+# every read. The API's rate limit is not here: all the servers must count the same calls
+# (api/throttling.py, in the database).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

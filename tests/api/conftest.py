@@ -2,18 +2,9 @@ import datetime
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from api.models import ApiToken
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    # The throttle counts in the cache: each test starts with a full allowance.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
