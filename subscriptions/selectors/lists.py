@@ -18,10 +18,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from accounts.models import Scope
-
-from .dates import local_today, window_end, window_months
-from .models import LicensePool, Subscription
+from ..dates import local_today, window_end, window_months
+from ..models import LicensePool, Subscription
 
 
 class Status:
@@ -293,7 +291,7 @@ def renewal_rows(user, *, not_renewing=False, today=None):
 def dashboard_figures(user, *, months=12, today=None):
     """The dashboard's figures for the user's scope (figures.Figures): counts per status,
     companies to renew, the months' renewals and the licenses they need."""
-    from .figures import scope_figures
+    from ..figures import scope_figures
 
     return scope_figures(user, today=today, months=months)
 
@@ -340,42 +338,9 @@ def renewals_due(*, partner=None, window_months=None, today=None):
     )
 
 
-# --- forecast (rule 17) ---------------------------------------------------------------
-
 FORECAST_HORIZON_MONTHS = 12
 
 
 def due_within_q(today, months=FORECAST_HORIZON_MONTHS):
     """To renew now, or coming up for renewal before today + `months` (not renewed yet)."""
     return to_renew_q(today) | Q(status=Status.ACTIVE, term_end__lt=window_end(today, months))
-
-
-def pool_forecast(user, *, today=None, horizon_months=FORECAST_HORIZON_MONTHS):
-    """Rule 17, per pool the user may see:
-
-    - `needed`: users of every subscription the pool pays that is to renew now (one year
-      each), `companies`: their distinct clients, `missing`: max(0, needed − balance);
-    - the same over the next `horizon_months` (`needed_12`, `companies_12`, `missing_12`);
-    - `runs_dry`: the end date of the first of those renewals the balance cannot pay when
-      they are done in end-date order (None when it pays them all).
-
-    Returns the pools (organization and product loaded) in a list, ordered by
-    organization, product. The figures per pool come with the dashboard's (figures.py).
-    """
-    from .figures import PoolNeeds, scope_figures
-
-    if Scope.for_user(user).sees_nothing:
-        return []
-    needs = scope_figures(user, today=today, horizon_months=horizon_months).pools
-    pools = list(
-        LicensePool.objects.visible_to(user)
-        .select_related("organization", "product")
-        .order_by("organization__name", "product__name", "pk")
-    )
-    for pool in pools:
-        values = needs.get((pool.organization_id, pool.product_id)) or PoolNeeds()
-        pool.needed, pool.companies = values.needed, values.companies
-        pool.needed_12, pool.companies_12 = values.needed_12, values.companies_12
-        pool.runs_dry = values.runs_dry
-        pool.missing, pool.missing_12 = values.missing(pool.balance)
-    return pools
