@@ -15,10 +15,11 @@ from django.utils.translation import ngettext
 from accounts.models import Scope
 
 from ..dates import window_months
-from ..figures import PoolNeeds, scope_figures
-from ..figures_cache import cached_figures
 from ..models import LicensePool
-from .lists import FORECAST_HORIZON_MONTHS, dashboard_figures
+from ..status import FORECAST_HORIZON_MONTHS
+from .figures import PoolNeeds, scope_figures
+from .figures_cache import cached_figures
+from .lists import dashboard_figures
 
 # What a forecast row holds, in the order `forecast_values` writes it (the cache names
 # end in the pool part's size: another format, another name).

@@ -36,7 +36,7 @@ SESSIONS = 24
 WORKERS = 4
 ALLOCATIONS = 100
 # Dashboards read meanwhile: each brings the kept figures up to date with the renewals and
-# allocations committed so far, while more commit (subscriptions/figures.py).
+# allocations committed so far, while more commit (subscriptions/selectors/figures_kept.py).
 DASHBOARD_READS = 60
 # Enough generated clients for a few hundred renewal requests (each wanted twice).
 GENERATED_CLIENTS = 500

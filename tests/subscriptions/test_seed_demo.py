@@ -20,7 +20,8 @@ from subscriptions.models import (
     Subscription,
     Term,
 )
-from subscriptions.selectors import Status, subscription_rows
+from subscriptions.selectors import subscription_rows
+from subscriptions.status import Status
 
 User = get_user_model()
 
