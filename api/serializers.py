@@ -12,7 +12,7 @@ from subscriptions.models import (
     Term,
     TermKind,
 )
-from subscriptions.selectors import Status
+from subscriptions.status import Status
 
 
 class ProblemSerializer(serializers.Serializer):

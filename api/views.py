@@ -1,7 +1,7 @@
 """The partner API (`/api/v1/`): the screens' scope, roles and service layer, as JSON.
 
-Every queryset comes from `visible_to(user)` (through `subscriptions.views.Visible`), so
-an object outside the caller's scope answers 404; `ManagerForWrites` answers 403 to a
+Every queryset comes from `visible_to(user)` (through `subscriptions.selectors.scope.Visible`),
+so an object outside the caller's scope answers 404; `ManagerForWrites` answers 403 to a
 read-only user before anything else; writes go through `subscriptions.services` with an
 `Idempotency-Key` (same key, same answer, one debit).
 """
@@ -28,7 +28,7 @@ from subscriptions.filtersets import (
     asks_for_not_renewing,
 )
 from subscriptions.models import LicenseMovement, MovementKind
-from subscriptions.views import Visible
+from subscriptions.selectors.scope import Visible
 
 from . import serializers
 from .models import IdempotentRequest

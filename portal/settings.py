@@ -210,7 +210,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Login throttling (CONTRACT.md "Guarantees the database keeps"): 10 failures for one
+# Login throttling (docs/interface.md "Guarantees the database keeps"): 10 failures for one
 # username lock it for 15 minutes, whatever the address; 10 failures from one address lock
 # that address too (password spraying over many usernames); successes never count.
 AXES_FAILURE_LIMIT = 10
@@ -276,7 +276,7 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# --- The product's rules (DESIGN.md) ------------------------------------------
+# --- The product's rules (docs/rules.md) ---------------------------------------
 RENEWAL_WINDOW_MONTHS = env_int("RENEWAL_WINDOW_MONTHS", 3, minimum=1, maximum=12)
 RENEWAL_AFTER_EXPIRY = os.environ.get("RENEWAL_AFTER_EXPIRY", "restart").strip().lower()
 if RENEWAL_AFTER_EXPIRY not in {"restart", "continuous"}:
@@ -284,11 +284,11 @@ if RENEWAL_AFTER_EXPIRY not in {"restart", "continuous"}:
 # How long a form's one-time token stays valid (a form left open over a weekend still works).
 OPERATION_TOKEN_MAX_AGE = env_int("OPERATION_TOKEN_MAX_AGE", 7 * 24 * 3600, minimum=60)
 # Dashboard figures, forecast and list counts kept until the data changes (PostgreSQL
-# only; subscriptions/figures_cache.py). Off: computed on every request (`make bench`
-# measures both).
+# only; subscriptions/selectors/figures_cache.py). Off: computed on every request
+# (`make bench` measures both).
 FIGURES_CACHE = env_bool("FIGURES_CACHE", True)
 # The dashboard's figures and the forecast kept per client group in the database and
-# brought up to date by the writes' records (PostgreSQL only; subscriptions/figures.py).
+# brought up to date by the writes' records (PostgreSQL only; selectors/figures_kept.py).
 # Off: computed from every subscription in scope on a cache miss (`make bench` compares).
 KEPT_FIGURES = env_bool("KEPT_FIGURES", True)
 # One cache for every gunicorn worker on the machine (figures computed once per change, not

@@ -1,4 +1,7 @@
-"""The dashboard, and the health check the load balancer and `make serve` users call."""
+"""The dashboard, and the health check the load balancer and `make serve` users call.
+
+The dashboard reads through the selectors only (view → selectors → models); the status
+badges come from the `statuses` template tags."""
 
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
@@ -9,9 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
 from subscriptions import selectors
-from subscriptions.figures_cache import cached_figures
-from subscriptions.tables import status_badge
-from subscriptions.views import Visible, forecast_balances, forecast_values, shortfall_rows
+from subscriptions.selectors.scope import Visible
 
 DASHBOARD_POOLS = 12
 # What needs attention first; rule 6's precedence order is for computing, not reading.
@@ -76,7 +77,7 @@ def _chart(months, licenses, balance):
 
 def _dashboard_chart(figures, forecast):
     # The balances the forecast read with the figures: of the same data, no query again.
-    balances = forecast_balances(forecast)
+    balances = selectors.forecast_balances(forecast)
     return _chart(figures.months, figures.licenses_by_month, sum(balances.values()))
 
 
@@ -85,15 +86,8 @@ def _dashboard_chart(figures, forecast):
 def dashboard(request):
     visible = Visible(request.user)
     user = request.user
-
-    def compute():
-        # One pass for the counts, the chart and the forecast, cached together: each
-        # computed on its own would read the figures twice, and could be cached under
-        # snapshots a write fell between.
-        figures = selectors.dashboard_figures(user)
-        return figures, forecast_values(user, figures.pools)
-
-    figures, forecast = cached_figures("dashboard-forecast-4", user, compute, kept=True)
+    # One pass for the counts, the chart and the forecast (selectors.dashboard_forecast).
+    figures, forecast = selectors.dashboard_forecast(user)
     counts = figures.counts
     labels = selectors.status_labels()
     statuses = [
@@ -101,7 +95,6 @@ def dashboard(request):
             "status": status,
             "label": labels[status],
             "count": counts[status],
-            "badge": status_badge(status),
         }
         for status in STATUS_DISPLAY_ORDER
     ]
@@ -120,7 +113,7 @@ def dashboard(request):
             "pools": pools[:DASHBOARD_POOLS],
             "more_pools": len(pools) > DASHBOARD_POOLS,
             "chart": _dashboard_chart(figures, forecast),
-            "shortfall": shortfall_rows(user, forecast),
+            "shortfall": selectors.shortfall_rows(user, forecast),
         },
     )
 

@@ -1,4 +1,4 @@
-"""Renewal reminders (CONTRACT.md, `send_renewal_reminders`).
+"""Renewal reminders (docs/interface.md, `send_renewal_reminders`).
 
 For each subscription to renew, the latest threshold reached (90, 30 and 7 days before the
 end date, or its partner's own days (rule 16); and the day after it) is sent once, if it
@@ -33,7 +33,7 @@ from django.utils.translation import ngettext
 from accounts.models import MAX_REMINDER_DAYS, Membership, Role
 from subscriptions.dates import local_today
 from subscriptions.models import Subscription
-from subscriptions.selectors import Status
+from subscriptions.status import Status
 
 from .models import ReminderPreference, ReminderSent, Threshold
 
@@ -51,7 +51,7 @@ AFTER_END = int(Threshold.AFTER_END)
 
 def thresholds_for(partner):
     """A partner's thresholds, most urgent first: the day after the end always comes first,
-    then its own days before the end (CONTRACT's 7, 30, 90 when it set none)."""
+    then its own days before the end (docs/interface.md: 7, 30, 90 when it set none)."""
     days = partner.reminder_thresholds if partner is not None else ()
     if not days:
         return THRESHOLDS_LATEST_FIRST

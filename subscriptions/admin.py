@@ -29,7 +29,7 @@ from .models import (
     Subscription,
     Term,
 )
-from .selectors import Status, status_choices
+from .status import Status, status_choices
 
 
 class ReadOnlyAdminMixin:
@@ -399,7 +399,7 @@ class LicenseMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                        "counterpart", "actor", "created_at", "note"]
 
     def get_actions(self, request):
-        # Not even the delete action: ledger lines are append-only (DESIGN.md rule 10).
+        # Not even the delete action: ledger lines are append-only (docs/rules.md, rule 10).
         return {}
 
     @admin.display(description=_("organization"), ordering="pool__organization__name")

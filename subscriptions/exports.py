@@ -20,7 +20,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from .dates import local_today
-from .selectors import status_labels
+from .status import status_labels
 
 CSV = "csv"
 XLSX = "xlsx"

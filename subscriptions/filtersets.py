@@ -1,4 +1,4 @@
-"""Filters of the lists (CONTRACT.md query parameters: status, product, reseller, q,
+"""Filters of the lists (docs/interface.md query parameters: status, product, reseller, q,
 end_from, end_to; the ledger's organization, product, kind, date range).
 
 They narrow a queryset the view already scoped with `visible_to(user)`; the choices that
@@ -15,7 +15,7 @@ from accounts.models import Organization, Scope
 
 from .models import LicenseMovement, MovementKind, Product, Subscription
 from .organization_menus import CappedChoiceMixin, show_selected
-from .selectors import status_choices, status_q
+from .status import status_choices, status_q
 
 
 def _visible_organizations(request):
@@ -118,7 +118,7 @@ class SubscriptionFilterSet(BootstrapFilterSet):
         fields = []
 
     def filter_status(self, queryset, name, value):
-        # The status's conditions rather than its CASE: see selectors.status_q.
+        # The status's conditions rather than its CASE: see status.status_q.
         return queryset.filter(status_q(value))
 
     def __init__(self, *args, statuses=None, **kwargs):

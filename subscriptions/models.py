@@ -5,11 +5,14 @@ Nothing here changes a balance: every write to a pool goes through `services.py`
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Scope
+
+from .dates import local_today
+from .status import current_term, status_expression
 
 
 class Product(models.Model):
@@ -85,10 +88,36 @@ class SubscriptionQuerySet(models.QuerySet):
         return self.filter(scope.client_filter("client_"))
 
     def with_status(self, today=None):
-        """Annotates `status`, the current term and the paying pool (see selectors)."""
-        from .selectors import annotate_current_term
-
+        """Annotates `status` (rule 6), the current term and the paying pool (rule 2)."""
         return annotate_current_term(self, today=today)
+
+
+def annotate_current_term(queryset, *, today=None):
+    """`with_status` for any queryset of subscriptions: the status expression and the
+    current term (status.py) and the pool that pays (`paying_pool_subquery`)."""
+    today = today or local_today()
+    return queryset.annotate(
+        status=status_expression(today),
+        **current_term(today),
+        pool_id=paying_pool_subquery(),
+    )
+
+
+def paying_pool_subquery():
+    """The pool that pays for a subscription (rule 2): its reseller's, else its partner's."""
+    return Subquery(
+        LicensePool.objects.filter(
+            organization_id=Coalesce(
+                OuterRef("client_reseller_id"), OuterRef("client_partner_id")
+            ),
+            product_id=OuterRef("product_id"),
+        )
+        # One pool per (organization, product): the model's ordering would only add joins
+        # to organization and product and a sort, per row listed.
+        .order_by()
+        .values("pk")[:1],
+        output_field=IntegerField(),
+    )
 
 
 class NotRenewingReason(models.TextChoices):
@@ -116,7 +145,7 @@ class Subscription(models.Model):
 
     The latest term is copied here (`term_*`), and the one before it (`previous_*`) while
     the latest is a renewal, so that the status is one SQL expression over this row
-    (selectors.status_expression) instead of a lookup in the terms table per row. The
+    (status.status_expression) instead of a lookup in the terms table per row. The
     services keep these columns and the `Term` rows in step inside one transaction.
     """
 
@@ -412,14 +441,14 @@ class OperationToken(models.Model):
         return f"{self.operation} {self.key}"
 
 
-# --- the dashboard's and the forecast's figures, kept (subscriptions/figures.py) --------
+# --- the dashboard's and the forecast's figures, kept (selectors/figures_kept.py) -------
 
 
 class FigureRow(models.Model):
     """One row of the figures of the subscriptions of one client group (a partner and
     optionally one of its resellers: the scope's own columns), as of `FiguresState.as_of`.
 
-    `part` says which columns count what (figures.py writes and reads them): `status`:
+    `part` says which columns count what (selectors/figures_sql.py writes them): `status`:
     `subscriptions` in `status`; `companies`: distinct clients to renew; `month`: per
     product and month, `subscriptions` ending in it not renewed yet and the `licenses`
     they need; `pool`: per product, what the paying pool needs now and over the forecast's
@@ -491,8 +520,8 @@ class FigureDay(models.Model):
 class FiguresChange(models.Model):
     """A paying organization whose figures a write has changed: database triggers add one
     (migrations 0007 and 0009) for every subscription, pool balance or partner window
-    written, by any path; figures.py recomputes what changed and deletes these. Only ever
-    inserted by writers: no row two writers would both have to update.
+    written, by any path; selectors/figures_kept.py recomputes what changed and deletes
+    these. Only ever inserted by writers: no row two writers would both have to update.
 
     `client_id`: the client of a subscription written (its bucket changed); `balance`: one
     of the organization's pool balances (only the day it runs dry changed); neither: all of

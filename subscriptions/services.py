@@ -32,7 +32,7 @@ from .models import (
     Term,
     TermKind,
 )
-from .selectors import Status
+from .status import Status
 
 logger = logging.getLogger("portal.operations")
 

@@ -1,18 +1,18 @@
 """The portal's screens: lists, the client record, client creation, renewal, licenses.
 
 Access, in one place:
-- `Visible(user)` builds every queryset a view reads from `visible_to(user)`, so an object
-  outside the user's scope is a 404 (`get_object_or_404` on a scoped queryset) and a form
-  choice outside it is an invalid choice.
+- `Visible(user)` (selectors.scope) builds every queryset a view reads from
+  `visible_to(user)`, so an object outside the user's scope is a 404
+  (`get_object_or_404` on a scoped queryset) and a form choice outside it is an invalid
+  choice.
 - `manager_required` answers 403 to read-only users before any other check of a request
-  that would change something (CONTRACT.md).
+  that would change something (docs/interface.md).
 Writes go through `services.py` only.
 """
 
 import datetime
 from collections import namedtuple
 from functools import wraps
-from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -29,15 +29,15 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 from django_tables2 import RequestConfig
 
-from accounts.models import Organization, OrganizationKind, Scope
+from accounts.models import OrganizationKind, Scope
 
-from . import exports, figures, selectors, services
+from . import exports, selectors, services
 from .dates import local_today
-from .figures import PoolNeeds
-from .figures_cache import cached_figures
 from .filtersets import MovementFilterSet, SubscriptionFilterSet, asks_for_not_renewing
 from .forms import TOKEN_INVALID, AllocationForm, ClientForm, RenewalForm
-from .models import Client, LicenseMovement, LicensePool, Subscription, Term
+from .models import Subscription, Term
+from .selectors import shortfall_rows
+from .selectors.scope import Visible
 from .tables import (
     STATUS_ROW_CLASSES,
     ClientListTable,
@@ -50,54 +50,6 @@ from .tokens import issue_token, token_is_valid
 
 PER_PAGE = 25
 MAX_PER_PAGE = 500
-
-
-class Visible:
-    """Everything one user may read, each queryset built from `visible_to(user)`."""
-
-    def __init__(self, user):
-        self.user = user
-        self.scope = Scope.for_user(user)
-
-    def subscriptions(self):
-        return selectors.subscription_rows(self.user)
-
-    def subscriptions_to_renew(self):
-        return selectors.subscriptions_to_renew(self.user)
-
-    def clients(self):
-        return Client.objects.visible_to(self.user).select_related("partner", "reseller")
-
-    def organizations(self):
-        return Organization.objects.visible_to(self.user)
-
-    def partners(self):
-        return self.organizations().partners()
-
-    def resellers(self):
-        return self.organizations().resellers().select_related("parent")
-
-    def pools(self):
-        return LicensePool.objects.visible_to(self.user).select_related("organization", "product")
-
-    def movements(self):
-        return LicenseMovement.objects.visible_to(self.user).select_related(
-            "pool__organization",
-            "pool__product",
-            "subscription__client",
-            "counterpart__organization",
-            "actor",
-        )
-
-    def own_organization(self):
-        """The partner or reseller the user works for (None for publisher staff)."""
-        if self.scope.organization_id is None:
-            return None
-        return (
-            Organization.objects.select_related("parent")
-            .filter(pk=self.scope.organization_id)
-            .first()
-        )
 
 
 def manager_required(view):
@@ -527,8 +479,8 @@ ShownPool = namedtuple("ShownPool", "pk organization product code balance")
 
 
 def _shown_pools(visible):
-    """Every pool the user may see, as includes_pools.html writes it: tuples, read in
-    2 ms where 808 model instances (with their organizations and products) took 29."""
+    """Every pool the user may see, as includes_pools.html writes it: tuples, read far
+    faster than model instances with their organizations and products."""
     rows = visible.pools().order_by("organization__name", "product__name", "pk")
     return [
         ShownPool(*row)
@@ -766,124 +718,6 @@ def bulk_renew(request):
         },
         status=status,
     )
-
-
-# --- shortfall forecast (rule 17) -------------------------------------------------------
-
-
-def shortfall_message(pool, months):
-    """"40 licenses of TBox are missing to renew the 12 companies of the next 3 months"."""
-    companies = ngettext(
-        "the %(count)d company of the next %(months)d months",
-        "the %(count)d companies of the next %(months)d months",
-        pool.companies,
-    ) % {"count": pool.companies, "months": months}
-    return ngettext(
-        "%(missing)d license of %(product)s is missing to renew %(companies)s.",
-        "%(missing)d licenses of %(product)s are missing to renew %(companies)s.",
-        pool.missing,
-    ) % {"missing": pool.missing, "product": pool.product.name, "companies": companies}
-
-
-# What a forecast row holds, in the order `forecast_values` writes it (the cache names
-# end in the pool part's size: another format, another name).
-_FORECAST_POOL = ("pk", "organization_id", "product_id", "balance")
-_FORECAST_NEEDS = ("needed", "companies", "missing", "needed_12", "companies_12",
-                   "missing_12", "runs_dry")
-_FORECAST_ORGANIZATION = ("pk", "name", "kind", "parent_id")
-_FORECAST_PRODUCT = ("code", "name")
-_FORECAST_ROW = _FORECAST_POOL + _FORECAST_NEEDS
-_ForecastOrganization = namedtuple("_ForecastOrganization", _FORECAST_ORGANIZATION)
-_ForecastProduct = namedtuple("_ForecastProduct", _FORECAST_PRODUCT)
-
-
-def forecast_values(user, needs):
-    """The forecast's rows as plain values, to cache (800 pools as model instances, with
-    their organizations and products, took 20 ms to build and as much to unpickle): each
-    visible pool, its organization and product, its partner's window (rule 16: "the next
-    N months" are the window the pool's statuses follow), and what it needs (`needs`:
-    figures.Figures.pools)."""
-    pools = (
-        LicensePool.objects.visible_to(user)
-        .order_by("organization__name", "product__name", "pk")
-        .values_list(
-            *_FORECAST_POOL,
-            *(f"organization__{name}" for name in _FORECAST_ORGANIZATION),
-            *(f"product__{name}" for name in _FORECAST_PRODUCT),
-            "organization__renewal_window_months",
-            "organization__parent__renewal_window_months",
-        )
-    )
-    rows = []
-    size = len(_FORECAST_POOL)
-    nothing_due = PoolNeeds()
-    for values in pools:
-        pool = values[:size]
-        organization = values[size:size + len(_FORECAST_ORGANIZATION)]
-        product = values[size + len(_FORECAST_ORGANIZATION):-2]
-        own_window, parent_window = values[-2:]
-        _pk, organization_id, product_id, balance = pool
-        due = needs.get((organization_id, product_id)) or nothing_due
-        missing, missing_12 = due.missing(balance)
-        rows.append((
-            pool,
-            # In _FORECAST_NEEDS's order (a dictionary per pool cost staff 4 ms).
-            (due.needed, due.companies, missing, due.needed_12, due.companies_12, missing_12,
-             due.runs_dry),
-            organization,
-            product,
-            parent_window if organization[3] else own_window,
-        ))
-    return rows
-
-
-def forecast_balances(forecast):
-    """{(organization id, product id): balance} of the pools in `forecast_values` rows."""
-    return {(pool[1], pool[2]): pool[3] for pool, *_rest in forecast}
-
-
-def _forecast_row(values, default_months):
-    """One pool of the forecast, with the attributes of `selectors.pool_forecast`'s pools
-    that the forecast's rows use, and the months its sentence speaks of."""
-    pool, needed, organization, product, months = values
-    row = SimpleNamespace(
-        **dict(zip(_FORECAST_ROW, pool + needed, strict=True)),
-        organization=_ForecastOrganization._make(organization),
-        product=_ForecastProduct._make(product),
-    )
-    return row, months or default_months
-
-
-def shortfall_rows(user, forecast=None):
-    """Each visible pool with its forecast, a sentence when licenses are missing, and a
-    link to the renewals it must pay for. `forecast`: what `forecast_values` returned, when
-    the caller has it (the dashboard computes it with its own figures)."""
-    from urllib.parse import urlencode
-
-    from .dates import window_months
-
-    if forecast is None:
-        # The name says the format: a cache kept across a deploy never hands back another.
-        forecast = cached_figures(
-            "forecast-rows-4", user,
-            lambda: forecast_values(user, figures.scope_figures(user).pools), kept=True,
-        )
-    default_months = window_months()
-    renewals = reverse("renewals")
-    # One query string per product, not one urlencode per pool (800 for staff).
-    product_urls = {}
-    rows = []
-    for values in forecast:
-        pool, months = _forecast_row(values, default_months)
-        pool.message = shortfall_message(pool, months) if pool.missing else ""
-        code = pool.product.code
-        if code not in product_urls:
-            product_urls[code] = f"{renewals}?{urlencode({'product': code})}"
-        pool.renewals_url = product_urls[code]
-        if pool.organization.kind == OrganizationKind.RESELLER:
-            pool.renewals_url += f"&reseller={int(pool.organization_id)}"
-        rows.append(pool)
-    return rows
 
 
 # --- undo a renewal (rule 14) and not renewing (rule 15) -------------------------------

@@ -1,4 +1,4 @@
-"""The dashboard's figures and the forecast kept per client group (subscriptions/figures.py),
+"""The dashboard's figures and the forecast kept per client group (selectors/figures_kept.py),
 and the PostgreSQL triggers that record, in the same transaction as the write, the paying
 organization of every subscription, pool balance and partner window written, by any path
 (the services, the admin, a command, plain SQL). SQLite computes the figures on the spot

@@ -1,5 +1,5 @@
 """The kept figures of a large paying organization split into buckets of clients
-(subscriptions/figures.py): the triggers now record the client of every subscription
+(selectors/figures_kept.py): the triggers now record the client of every subscription
 written, and a pool balance apart (it only moves the day the pool runs dry); an index
 finds one bucket's subscriptions. The kept rows are rebuilt on the next read.
 """

@@ -1,5 +1,5 @@
 """The licenses due per pool, bucket and day kept beside the dashboard's figures: the day
-a pool runs dry is computed from them (subscriptions/figures.py). The kept figures are
+a pool runs dry is computed from them (selectors/figures_kept.py). The kept figures are
 rebuilt on the next read, which fills them. A change recorded with its organization alone
 (a script's) recomputes all of it."""
 

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from api.models import ApiToken
 from subscriptions.models import LicenseMovement, LicensePool, Term
-from subscriptions.selectors import Status
+from subscriptions.status import Status
 
 PROBLEM = "application/problem+json"
 

@@ -19,7 +19,7 @@ from schemathesis.checks import (
 
 from api.models import ApiToken
 from subscriptions.models import Subscription
-from subscriptions.selectors import Status
+from subscriptions.status import Status
 
 EXAMPLES_PER_OPERATION = 25
 CHECKS = (not_a_server_error, status_code_conformance, response_schema_conformance)

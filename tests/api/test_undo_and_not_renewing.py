@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from api.models import ApiToken
 from subscriptions import services
 from subscriptions.models import LicenseMovement, LicensePool, MovementKind, Subscription, Term
-from subscriptions.selectors import Status
+from subscriptions.status import Status
 
 PROBLEM = "application/problem+json"
 

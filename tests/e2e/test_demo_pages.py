@@ -7,7 +7,8 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from subscriptions.models import Subscription
-from subscriptions.selectors import Status, subscription_rows
+from subscriptions.selectors import subscription_rows
+from subscriptions.status import Status
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

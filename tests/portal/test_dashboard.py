@@ -7,7 +7,7 @@ from django.db import OperationalError
 from django.test import Client as HttpClient
 
 from subscriptions.models import LicensePool
-from subscriptions.selectors import Status
+from subscriptions.status import Status
 from tests.subscriptions.test_views import by_testid, elements
 
 

@@ -1,5 +1,5 @@
 """The dashboard's and the forecast's figures are cached on PostgreSQL until the data
-changes (subscriptions/figures_cache.py): a page never shows a figure older than a write
+changes (subscriptions/selectors/figures_cache.py): a page never shows a figure older than a write
 that committed before it was asked for, whoever made the write."""
 
 import datetime
@@ -11,8 +11,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from subscriptions import services
-from subscriptions.figures_cache import data_snapshot
 from subscriptions.models import LicensePool, NotRenewingReason, Subscription
+from subscriptions.selectors.figures_cache import data_snapshot
 from tests.portal.test_shortfall import _browser, plain_http  # noqa: F401 (autouse)
 from tests.subscriptions.test_views import by_testid
 
@@ -35,7 +35,7 @@ def _balance(response, pool):
 
 
 def _figure_queries(queries):
-    """The statements that compute figures or read the kept ones (subscriptions/figures.py)."""
+    """The statements that compute figures or read the kept ones (selectors/figures.py)."""
     return [
         q["sql"] for q in queries
         if "WITH scoped" in q["sql"] or "subscriptions_figurerow" in q["sql"]

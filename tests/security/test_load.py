@@ -36,7 +36,7 @@ SESSIONS = 24
 WORKERS = 4
 ALLOCATIONS = 100
 # Dashboards read meanwhile: each brings the kept figures up to date with the renewals and
-# allocations committed so far, while more commit (subscriptions/figures.py).
+# allocations committed so far, while more commit (subscriptions/selectors/figures_kept.py).
 DASHBOARD_READS = 60
 # Enough generated clients for a few hundred renewal requests (each wanted twice).
 GENERATED_CLIENTS = 500
@@ -172,7 +172,7 @@ def test_renewals_and_allocations_under_load_with_a_database_restart(server):
     scout.login("partner")
     _status, page = scout.request("/renewals/?per_page=500")
     # Expiring ones only: renewing an expired subscription starts its new term today, after
-    # which a second renewal may rightly queue one more term (DESIGN.md rule 4).
+    # which a second renewal may rightly queue one more term (docs/rules.md, rule 4).
     subscription_ids = [
         int(pk) for pk, status in re.findall(
             r'data-subscription-id="(\d+)"[^>]*data-status="(\w+)"', page)

@@ -15,7 +15,7 @@ from django.utils import translation
 from subscriptions import services
 from subscriptions.demo import start_for_end
 from subscriptions.models import LicenseMovement, LicensePool, MovementKind
-from subscriptions.selectors import Status
+from subscriptions.status import Status
 
 
 def run(*args, **options):

@@ -13,8 +13,8 @@ from django.db.models import Sum
 from subscriptions import services
 from subscriptions.dates import local_today
 from subscriptions.models import LicenseMovement, LicensePool, MovementKind, Subscription, Term
-from subscriptions.selectors import Status
 from subscriptions.services import AlreadyDone, OperationRefused
+from subscriptions.status import Status
 from subscriptions.tokens import issue_token
 
 pytestmark = [

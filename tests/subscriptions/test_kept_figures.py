@@ -1,7 +1,8 @@
 """The dashboard's figures and the forecast kept in the database on PostgreSQL
-(subscriptions/figures.py) are the figures computed from every subscription: after every
-kind of write, by any path (the services, a bulk `update()`, plain SQL, a partner's
-window), on another day, and with writers and readers at work at the same time."""
+(subscriptions/selectors/figures_kept.py) are the figures computed from every
+subscription: after every kind of write, by any path (the services, a bulk `update()`,
+plain SQL, a partner's window), on another day, and with writers and readers at work at
+the same time."""
 
 import datetime
 import threading
@@ -11,18 +12,21 @@ from dateutil.relativedelta import relativedelta
 from django.db import connection
 from django.db.models import F
 
-from subscriptions import figures, services
-from subscriptions.figures import scope_figures
+from subscriptions import services
+from subscriptions.dates import local_today
 from subscriptions.models import (
     Client,
     FigureDay,
     FigureRow,
+    FiguresBuckets,
     FiguresChange,
     FiguresState,
     NotRenewingReason,
     Subscription,
     Term,
 )
+from subscriptions.selectors import figures_kept
+from subscriptions.selectors.figures import scope_figures
 
 pytestmark = [
     pytest.mark.postgres,
@@ -37,7 +41,7 @@ pytestmark = [
 def bucket_size(request, monkeypatch):
     """Every test twice: each paying organization kept whole, and every one with more than
     two subscriptions split into buckets of clients (as the large ones are)."""
-    monkeypatch.setattr(figures, "BUCKET_SUBSCRIPTIONS", request.param)
+    monkeypatch.setattr(figures_kept, "BUCKET_SUBSCRIPTIONS", request.param)
     return request.param
 
 
@@ -99,7 +103,7 @@ def test_the_kept_figures_are_the_computed_ones_and_count_something(
     assert sum(kept.counts.values()) == len(channel)
     assert kept.companies_to_renew > 0
     assert any(pool.runs_dry for pool in kept.pools.values())
-    assert FiguresState.objects.get().as_of == figures.local_today()
+    assert FiguresState.objects.get().as_of == local_today()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -211,7 +215,7 @@ def test_another_day_or_default_window_rebuilds_them_all(settings, channel, ever
     FiguresState.objects.update(as_of=F("as_of") - datetime.timedelta(days=40))
     FigureRow.objects.filter(part="status").update(subscriptions=0)
     assert_kept_right(settings, *everyone)
-    assert FiguresState.objects.get().as_of == figures.local_today()
+    assert FiguresState.objects.get().as_of == local_today()
     settings.RENEWAL_WINDOW_MONTHS = 6
     assert_kept_right(settings, *everyone)
     assert FiguresState.objects.get().window_months == 6
@@ -243,7 +247,7 @@ def test_a_write_in_a_large_organization_recomputes_its_bucket_only(
         pytest.skip("about buckets")
     staff, partner_user = everyone[0], everyone[1]
     scope_figures(staff)
-    count = figures.FiguresBuckets.objects.get(organization_id=alpha.pk).buckets
+    count = FiguresBuckets.objects.get(organization_id=alpha.pk).buckets
     assert count > 2
     renewed = next(s for s in _to_renew(partner_user) if s.client_reseller_id is None)
     bucket = renewed.client_id % count
@@ -334,4 +338,4 @@ def test_refresh_figures_checks_and_rebuilds_them(channel, everyone):
         call_command("refresh_figures", "--check")
     call_command("refresh_figures")
     call_command("refresh_figures", "--check")
-    assert FiguresState.objects.get().as_of == figures.local_today()
+    assert FiguresState.objects.get().as_of == local_today()

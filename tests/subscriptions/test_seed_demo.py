@@ -1,4 +1,4 @@
-"""seed_demo: every guarantee of CONTRACT.md "What the demo data guarantees", checked the
+"""seed_demo: every guarantee of docs/interface.md "What the demo data guarantees", checked the
 way the demo's users see the data (through the selectors, with their scope)."""
 
 import io
@@ -20,7 +20,8 @@ from subscriptions.models import (
     Subscription,
     Term,
 )
-from subscriptions.selectors import Status, subscription_rows
+from subscriptions.selectors import subscription_rows
+from subscriptions.status import Status
 
 User = get_user_model()
 

@@ -13,12 +13,12 @@ from subscriptions import selectors, services
 from subscriptions.dates import local_today, term_end, whole_years_covered, window_end
 from subscriptions.models import Subscription
 from subscriptions.selectors import (
-    Status,
     companies_to_renew_count,
     counts_by_status,
     subscription_rows,
     subscriptions_to_renew,
 )
+from subscriptions.status import Status
 
 TODAY = datetime.date(2025, 6, 15)
 DAY = datetime.timedelta(days=1)

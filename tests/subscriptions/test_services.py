@@ -20,8 +20,8 @@ from subscriptions.models import (
     Term,
     TermKind,
 )
-from subscriptions.selectors import Status
 from subscriptions.services import AlreadyDone, OperationRefused
+from subscriptions.status import Status
 from subscriptions.tokens import issue_token, token_is_valid
 
 TODAY = datetime.date(2025, 6, 15)

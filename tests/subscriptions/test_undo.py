@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from subscriptions import services
 from subscriptions.models import LicenseMovement, LicensePool, MovementKind, Subscription, Term
-from subscriptions.selectors import Status
 from subscriptions.services import OperationRefused
+from subscriptions.status import Status
 from subscriptions.tokens import issue_token
 
 pytestmark = pytest.mark.django_db

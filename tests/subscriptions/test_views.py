@@ -23,7 +23,7 @@ from subscriptions.models import (
     Subscription,
     Term,
 )
-from subscriptions.selectors import Status
+from subscriptions.status import Status
 from subscriptions.tokens import issue_token
 
 # --- reading pages --------------------------------------------------------------------

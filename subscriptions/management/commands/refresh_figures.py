@@ -1,8 +1,9 @@
-"""`manage.py refresh_figures`: rebuilds the dashboard's kept figures (subscriptions/figures.py).
+"""`manage.py refresh_figures`: rebuilds the dashboard's kept figures
+(subscriptions/selectors/figures_kept.py).
 
 Nothing needs it to stay right: every write records what it changed and the next read
 brings the figures up to date. It moves work off a visitor: the first read of a day
-rebuilds every row (a third of a second at 100 000 clients), so a cron job just after
+rebuilds every row, so a cron job just after
 midnight (the portal's time zone) saves it to the first partner who logs in. `--check`
 compares the kept figures with a computation from every subscription, for ops who want
 proof: exit 1 naming what differs.
@@ -11,7 +12,7 @@ proof: exit 1 naming what differs.
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from subscriptions import figures
+from subscriptions.selectors import figures, figures_kept
 
 
 class Command(BaseCommand):
@@ -33,5 +34,5 @@ class Command(BaseCommand):
                 raise CommandError("Kept figures differ: " + ", ".join(differences))
             self.stdout.write(self.style.SUCCESS("Kept figures match a computation."))
             return
-        figures.rebuild()
+        figures_kept.rebuild()
         self.stdout.write(self.style.SUCCESS("Kept figures rebuilt."))

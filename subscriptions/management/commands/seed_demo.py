@@ -1,11 +1,12 @@
-"""`manage.py seed_demo`: the demo data of CONTRACT.md, idempotent (see subscriptions.demo)."""
+"""`manage.py seed_demo`: the demo data of docs/interface.md, idempotent (subscriptions.demo)."""
 
 import logging
 
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Organization
-from subscriptions import demo, figures
+from subscriptions import demo
+from subscriptions.selectors import figures_kept
 
 
 class Command(BaseCommand):
@@ -59,8 +60,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 "DEBUG is off: the demo logins were not created (use --force to create them)."
             )
-        # Built now rather than by the first visit (subscriptions/figures.py).
-        figures.rebuild()
+        # Built now rather than by the first visit (subscriptions/selectors/figures_kept.py).
+        figures_kept.rebuild()
         short = demo.balances_below_minimum()
         if short:
             raise CommandError(

@@ -1,0 +1,164 @@
+"""The shortfall forecast (rule 17), one selector for the screens and the API.
+
+Per pool the user may see: the licenses and companies of the renewals due now and over
+the horizon, what the balance lacks for them, and the day it runs dry. The figures per
+pool come with the dashboard's (figures.py); the pools themselves are read as plain
+values, so the rows can be cached with those figures (figures_cache.py) and turned into
+objects only when shown.
+"""
+
+from collections import namedtuple
+from types import SimpleNamespace
+
+from django.utils.translation import ngettext
+
+from accounts.models import Scope
+
+from ..dates import window_months
+from ..models import LicensePool
+from ..status import FORECAST_HORIZON_MONTHS
+from .figures import PoolNeeds, scope_figures
+from .figures_cache import cached_figures
+from .lists import dashboard_figures
+
+# What a forecast row holds, in the order `forecast_values` writes it (the cache names
+# end in the pool part's size: another format, another name).
+_FORECAST_POOL = ("pk", "organization_id", "product_id", "balance")
+_FORECAST_NEEDS = ("needed", "companies", "missing", "needed_12", "companies_12",
+                   "missing_12", "runs_dry")
+_FORECAST_ORGANIZATION = ("pk", "name", "kind", "parent_id")
+_FORECAST_PRODUCT = ("code", "name")
+_FORECAST_ROW = _FORECAST_POOL + _FORECAST_NEEDS
+_ForecastOrganization = namedtuple("_ForecastOrganization", _FORECAST_ORGANIZATION)
+_ForecastProduct = namedtuple("_ForecastProduct", _FORECAST_PRODUCT)
+
+# The names of the cached forecasts: a cache kept across a deploy never hands back
+# another format.
+DASHBOARD_CACHE = "dashboard-forecast-4"
+FORECAST_CACHE = "forecast-rows-4"
+
+
+class PoolForecast(SimpleNamespace):
+    """One pool with its forecast: `pk` (`id`), `organization_id`, `product_id`,
+    `balance`, `organization` (pk, name, kind, parent_id), `product` (code, name), and
+    rule 17's `needed`, `companies`, `missing`, `needed_12`, `companies_12`,
+    `missing_12`, `runs_dry`."""
+
+    @property
+    def id(self):
+        return self.pk
+
+
+def forecast_values(user, needs):
+    """The forecast's rows as plain values, cheap to cache and to read back: each visible
+    pool, its organization and product, its partner's window (rule 16: "the next N
+    months" are the window the pool's statuses follow), and what it needs (`needs`:
+    figures.Figures.pools)."""
+    pools = (
+        LicensePool.objects.visible_to(user)
+        .order_by("organization__name", "product__name", "pk")
+        .values_list(
+            *_FORECAST_POOL,
+            *(f"organization__{name}" for name in _FORECAST_ORGANIZATION),
+            *(f"product__{name}" for name in _FORECAST_PRODUCT),
+            "organization__renewal_window_months",
+            "organization__parent__renewal_window_months",
+        )
+    )
+    rows = []
+    size = len(_FORECAST_POOL)
+    nothing_due = PoolNeeds()
+    for values in pools:
+        pool = values[:size]
+        organization = values[size:size + len(_FORECAST_ORGANIZATION)]
+        product = values[size + len(_FORECAST_ORGANIZATION):-2]
+        own_window, parent_window = values[-2:]
+        _pk, organization_id, product_id, balance = pool
+        due = needs.get((organization_id, product_id)) or nothing_due
+        missing, missing_12 = due.missing(balance)
+        rows.append((
+            pool,
+            # In _FORECAST_NEEDS's order: a tuple per pool, lighter than a dictionary.
+            (due.needed, due.companies, missing, due.needed_12, due.companies_12, missing_12,
+             due.runs_dry),
+            organization,
+            product,
+            parent_window if organization[3] else own_window,
+        ))
+    return rows
+
+
+def forecast_balances(forecast):
+    """{(organization id, product id): balance} of the pools in `forecast_values` rows."""
+    return {(pool[1], pool[2]): pool[3] for pool, *_rest in forecast}
+
+
+def _forecast_row(values, default_months):
+    """One pool of the forecast (PoolForecast) and the months its sentence speaks of."""
+    pool, needed, organization, product, months = values
+    row = PoolForecast(
+        **dict(zip(_FORECAST_ROW, pool + needed, strict=True)),
+        organization=_ForecastOrganization._make(organization),
+        product=_ForecastProduct._make(product),
+    )
+    return row, months or default_months
+
+
+def pool_forecast(user, *, today=None, horizon_months=FORECAST_HORIZON_MONTHS):
+    """Rule 17, per pool the user may see (PoolForecast, ordered by organization, product):
+
+    - `needed`: users of every subscription the pool pays that is to renew now (one year
+      each), `companies`: their distinct clients, `missing`: max(0, needed − balance);
+    - the same over the next `horizon_months` (`needed_12`, `companies_12`, `missing_12`);
+    - `runs_dry`: the end date of the first of those renewals the balance cannot pay when
+      they are done in end-date order (None when it pays them all).
+    """
+    if Scope.for_user(user).sees_nothing:
+        return []
+    needs = scope_figures(user, today=today, horizon_months=horizon_months).pools
+    default_months = window_months()
+    return [_forecast_row(values, default_months)[0] for values in forecast_values(user, needs)]
+
+
+def dashboard_forecast(user):
+    """(figures.Figures, `forecast_values` rows) of the user's scope, cached together: each
+    computed on its own would read the figures twice, and could be cached under
+    snapshots a write fell between."""
+
+    def compute():
+        figures = dashboard_figures(user)
+        return figures, forecast_values(user, figures.pools)
+
+    return cached_figures(DASHBOARD_CACHE, user, compute, kept=True)
+
+
+def shortfall_message(pool, months):
+    """"40 licenses of TBox are missing to renew the 12 companies of the next 3 months"."""
+    companies = ngettext(
+        "the %(count)d company of the next %(months)d months",
+        "the %(count)d companies of the next %(months)d months",
+        pool.companies,
+    ) % {"count": pool.companies, "months": months}
+    return ngettext(
+        "%(missing)d license of %(product)s is missing to renew %(companies)s.",
+        "%(missing)d licenses of %(product)s are missing to renew %(companies)s.",
+        pool.missing,
+    ) % {"missing": pool.missing, "product": pool.product.name, "companies": companies}
+
+
+def shortfall_rows(user, forecast=None):
+    """Each visible pool with its forecast (PoolForecast) and `message`, a sentence when
+    licenses are missing. `forecast`: what `forecast_values` returned, when the caller has
+    it (the dashboard reads it with its own figures, `dashboard_forecast`)."""
+    if forecast is None:
+        forecast = cached_figures(
+            FORECAST_CACHE, user,
+            lambda: forecast_values(user, scope_figures(user).pools), kept=True,
+        )
+    default_months = window_months()
+    rows = []
+    for values in forecast:
+        pool, months = _forecast_row(values, default_months)
+        pool.message = shortfall_message(pool, months) if pool.missing else ""
+        rows.append(pool)
+    return rows
