@@ -128,3 +128,19 @@ def hidden_fields(page, testid):
     ):
         data.setdefault(field.attrs["name"], []).append(field.attrs["value"])
     return data
+
+
+def options(page, name=None):
+    """The choices of the <select name=...> (of the whole page without a name), in order:
+    [(value, label, selected)]. An <option> without a value (a disabled note such as "No
+    organization matches.") is no choice."""
+    within = None
+    if name is not None:
+        def within(tag, attrs):
+            return tag == "select" and attrs.get("name") == name
+    return [
+        (option.attrs["value"], option.text, "selected" in option.attrs)
+        for option in elements(
+            page, lambda tag, attrs: tag == "option" and "value" in attrs, within=within
+        )
+    ]

@@ -1,15 +1,20 @@
-"""The licenses page (pools and ledger) and the allocation form."""
+"""The licenses page (pools and ledger) and the allocation form, with a few pools and at a
+publisher's scale: every pool still has its hook (cards for a few pools, a compact table for
+many)."""
 
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Organization, OrganizationKind
 from subscriptions.models import LicensePool
+from subscriptions.organization_menus import CHOICES_MAX
+from subscriptions.templatetags.pools import POOL_CARDS_MAX
 from tests.helpers.forms import allocation
 from tests.helpers.html import by_testid, elements, field_has_error, text_of
 from tests.helpers.ledger import balance, ledger_size
-
-# --- licenses and allocation ------------------------------------------------------------------
 
 
 def pool_hooks(response):
@@ -17,6 +22,29 @@ def pool_hooks(response):
         (e.attrs["data-pool-id"], e.attrs["data-product"]): e.text
         for e in by_testid(response, "pool-balance")
     }
+
+
+def expected_hooks(pools):
+    return {(str(pool.pk), pool.product.code): str(pool.balance) for pool in pools}
+
+
+@pytest.fixture
+def many_pools(alpha, alpha_reseller, beta, tbox, tsend, grant):
+    """Alpha and its reseller hold three pools; seven more partners hold two each: more
+    pools than cards are shown for."""
+    grant(alpha, tbox, 100)
+    grant(alpha, tsend, 40)
+    grant(alpha_reseller, tbox, 50)
+    for index in range(7):
+        partner = beta if index == 0 else Organization.objects.create(
+            kind=OrganizationKind.PARTNER, name=f"Partenaire {index:02d}"
+        )
+        grant(partner, tbox, 10 + index)
+        grant(partner, tsend, 1000 * index + 7)
+    assert LicensePool.objects.count() > POOL_CARDS_MAX
+
+
+# --- pools, ledger and allocation -------------------------------------------------------------
 
 
 def test_the_licenses_page_shows_the_pools_each_user_may_see(
@@ -181,3 +209,77 @@ def test_staff_allocate_for_any_partner(browse, portfolio, staff, beta, beta_res
     )
     assert response.status_code == 302
     assert (balance(beta, tbox), balance(beta_reseller, tbox)) == (70, 30)
+
+
+# --- many pools ---------------------------------------------------------------------------
+
+
+def test_staff_see_every_pool_in_a_compact_table(browse, many_pools, staff):
+    response = browse(staff).get("/licenses/")
+    assert pool_hooks(response) == expected_hooks(LicensePool.objects.all())
+    [table] = by_testid(response, "pool-table")
+    assert table.tag == "table"
+    [count] = by_testid(response, "pool-count")
+    assert count.text == f"{LicensePool.objects.count()} pools"
+    # Digits only, never grouped ("6 007", "6,007"), whatever the language.
+    assert "6007" in pool_hooks(browse(staff, language="fr").get("/licenses/")).values()
+    # The allocation page shows them the same way.
+    allocate = browse(staff).get("/licenses/allocate/")
+    assert pool_hooks(allocate) == expected_hooks(LicensePool.objects.all())
+    assert by_testid(allocate, "pool-table")
+
+
+def test_a_partner_still_sees_cards_of_its_own_and_its_resellers_pools(
+    browse, many_pools, partner_user, reseller_user, alpha, alpha_reseller
+):
+    response = browse(partner_user).get("/licenses/")
+    assert pool_hooks(response) == expected_hooks(
+        LicensePool.objects.filter(organization__in=[alpha, alpha_reseller])
+    )
+    assert not by_testid(response, "pool-table")
+    assert len(elements(response, lambda tag, attrs: "pool-card" in attrs.get("class", ""))) == 3
+    reseller_page = browse(reseller_user).get("/licenses/")
+    assert pool_hooks(reseller_page) == expected_hooks(
+        LicensePool.objects.filter(organization=alpha_reseller)
+    )
+
+
+@pytest.mark.parametrize("partners", [1, POOL_CARDS_MAX + 1])
+def test_organization_names_are_escaped_in_cards_and_table(browse, staff, tbox, grant, partners):
+    for index in range(partners):
+        grant(
+            Organization.objects.create(
+                kind=OrganizationKind.PARTNER, name=f"<b>Evil {index}</b> & Co"
+            ),
+            tbox,
+            5,
+        )
+    html = browse(staff).get("/licenses/").content.decode()
+    assert "<b>Evil" not in html
+    assert "&lt;b&gt;Evil 0&lt;/b&gt; &amp; Co" in html
+
+
+def test_the_page_runs_as_many_queries_for_many_pools_as_for_a_few(
+    browse, staff, partner_user, alpha, tbox, tsend, grant
+):
+    grant(alpha, tbox, 10)
+
+    def queries(user):
+        client = browse(user)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/licenses/").status_code == 200
+        return len(captured)
+
+    few = {user.pk: queries(user) for user in (staff, partner_user)}
+    for index in range(CHOICES_MAX // 2 + 5):
+        partner = Organization.objects.create(
+            kind=OrganizationKind.PARTNER, name=f"Partenaire {index:03d}"
+        )
+        reseller = Organization.objects.create(
+            kind=OrganizationKind.RESELLER, name=f"Revente {index:03d}", parent=alpha
+        )
+        for organization, product in ((partner, tbox), (partner, tsend), (reseller, tbox)):
+            LicensePool.objects.create(organization=organization, product=product, balance=3)
+    assert LicensePool.objects.count() > 300
+    assert Organization.objects.count() > CHOICES_MAX
+    assert {user.pk: queries(user) for user in (staff, partner_user)} == few
