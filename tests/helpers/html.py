@@ -85,6 +85,11 @@ def by_testid(page, testid):
     return elements(page, lambda tag, attrs: attrs.get("data-testid") == testid)
 
 
+def having(page, name, value):
+    """The elements whose attribute `name` is `value` (data-status="expiring"...)."""
+    return elements(page, lambda tag, attrs: attrs.get(name) == value)
+
+
 def rows(page):
     """The subscription rows (<tr data-subscription-id>) of a list or a record."""
     return elements(page, lambda tag, attrs: tag == "tr" and "data-subscription-id" in attrs)
