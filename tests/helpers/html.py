@@ -96,7 +96,10 @@ def rows(page):
 
 
 def row_ids(page):
-    return [int(row.attrs["data-subscription-id"]) for row in rows(page)]
+    """The ids of every element that names a subscription (data-subscription-id), in page
+    order: the rows, and anything else that would show one."""
+    named = elements(page, lambda tag, attrs: "data-subscription-id" in attrs)
+    return [int(element.attrs["data-subscription-id"]) for element in named]
 
 
 def text_of(page):
