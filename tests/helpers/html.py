@@ -114,15 +114,15 @@ def field_has_error(page, name):
 
 
 def field_value(page, name):
-    """The value of the first field named `name`, "" where there is none (a page without a
-    form gives an empty token, which the server must refuse)."""
+    """The value of the first field named `name` that has one; None where there is none."""
     fields = elements(page, lambda tag, attrs: attrs.get("name") == name and "value" in attrs)
-    return fields[0].attrs["value"] if fields else ""
+    return fields[0].attrs["value"] if fields else None
 
 
 def token_of(page):
-    """The one-use form token a page hands out (see docs/interface.md)."""
-    return field_value(page, "token")
+    """The one-use form token a page hands out (docs/interface.md); "" where there is none,
+    so that posting it tries an empty token, which must be refused."""
+    return field_value(page, "token") or ""
 
 
 def hidden_fields(page, testid):

@@ -32,10 +32,7 @@ CHANGELISTS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def plain_http(settings):
-    # Production's HTTPS redirect would answer every test request with a 301.
-    settings.SECURE_SSL_REDIRECT = False
+pytestmark = pytest.mark.usefixtures("plain_http")
 
 
 @pytest.fixture

@@ -14,10 +14,7 @@ from subscriptions.models import Subscription
 BUDGET = 16
 
 
-@pytest.fixture(autouse=True)
-def plain_http(settings):
-    """These tests speak plain HTTP: production's redirect to HTTPS is not what they test."""
-    settings.SECURE_SSL_REDIRECT = False
+pytestmark = pytest.mark.usefixtures("plain_http")
 
 
 @pytest.fixture
