@@ -18,27 +18,24 @@ class _Collector(HTMLParser):
     def __init__(self, match, within=None):
         super().__init__(convert_charrefs=True)
         self.match = match
-        # With `within`, only what stands inside the first element it matches counts:
-        # None before that element opens, its depth while it is open, False once it closed.
+        # With `within`, only what stands inside the first element it matches counts.
         self.within = within
-        self.scope = None if within else 0
+        self.scope = "inside" if within is None else "before"
+        self.scope_depth = None
         self.depth = 0
         self.open = []
         self.found = []
 
-    def _in_scope(self):
-        return self.scope is not None and self.scope is not False
-
     def handle_starttag(self, tag, attrs):
         attrs = {name: value if value is not None else "" for name, value in attrs}
-        wanted = self._in_scope() and self.match(tag, attrs)
+        wanted = self.scope == "inside" and self.match(tag, attrs)
         if tag in VOID_TAGS:
             if wanted:
                 self.found.append((self.getpos(), Element(tag, attrs, "")))
             return
         self.depth += 1
-        if self.scope is None and self.within(tag, attrs):
-            self.scope = self.depth
+        if self.scope == "before" and self.within(tag, attrs):
+            self.scope, self.scope_depth = "inside", self.depth
         if wanted:
             self.open.append([self.getpos(), tag, self.depth, attrs, []])
 
@@ -54,8 +51,8 @@ class _Collector(HTMLParser):
             position, name, _depth, attrs, parts = self.open.pop()
             text = " ".join("".join(parts).split())
             self.found.append((position, Element(name, attrs, text)))
-        if self.within and self.scope == self.depth:
-            self.scope = False
+        if self.within is not None and self.scope_depth == self.depth:
+            self.scope, self.scope_depth = "after", None
         self.depth -= 1
 
     def handle_data(self, data):
@@ -77,7 +74,7 @@ def elements(page, match, within=None):
     (a match of the same kind), only those inside the first element it matches."""
     collector = _Collector(match, within)
     collector.feed(html_of(page))
-    assert within is None or collector.scope is not None, "no element to look within"
+    assert collector.scope != "before", "no element to look within"
     return [element for _position, element in sorted(collector.found, key=lambda f: f[0])]
 
 
