@@ -7,6 +7,10 @@
   `reseller_user` (manager of alpha_reseller), `other_partner_user` (manager of beta).
 - `tbox`, `tsend`: the products. Pools are granted through the service layer, like in life.
 - `make_subscription(...)`: a client with one subscription whose term is anywhere in time.
+- `browse(user=None, language="en")`: a test client, logged in as `user`.
+- `plain_http`: for tests that speak plain HTTP (`pytestmark = usefixtures("plain_http")`).
+
+Helpers that are not fixtures (reading pages, the ledger's state) are in tests/helpers/.
 """
 
 import datetime
@@ -18,8 +22,20 @@ from accounts.models import Membership, Organization, OrganizationKind, Role
 from subscriptions import services
 from subscriptions.dates import local_today, term_end
 from subscriptions.models import Client, Product, Subscription, Term, TermKind
+from tests.helpers.web import browser
 
 User = get_user_model()
+
+
+@pytest.fixture
+def plain_http(settings):
+    """Production's redirect to HTTPS is not what the screens' tests test."""
+    settings.SECURE_SSL_REDIRECT = False
+
+
+@pytest.fixture
+def browse(db):
+    return browser
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from accounts.models import Membership, Role
+from tests.helpers.html import elements
 
 User = get_user_model()
 
@@ -27,7 +28,8 @@ def test_it_lists_the_users_of_the_managers_organization_only(
 ):
     response = login(client, partner_user).get(reverse("account_users"))
     assert response.status_code == 200
-    ids = {int(i) for i in re.findall(r'data-user-id="(\d+)"', response.content.decode())}
+    users = elements(response, lambda tag, attrs: "data-user-id" in attrs)
+    ids = {int(user.attrs["data-user-id"]) for user in users}
     assert ids == {partner_user.pk, viewer_user.pk}
 
 

@@ -13,12 +13,10 @@ from rest_framework.test import APIClient
 from api.models import ApiToken
 from subscriptions.models import LicenseMovement, LicensePool, Term
 from subscriptions.status import Status
+from tests.helpers.ledger import balance
+from tests.helpers.markers import postgres_only
 
 PROBLEM = "application/problem+json"
-
-
-def _balance(organization, product):
-    return LicensePool.objects.get(organization=organization, product=product).balance
 
 
 def _renew(client, subscription, key=None, **data):
@@ -203,7 +201,7 @@ def test_it_renews_through_the_service_and_answers_201(
     assert body["balance_after"] == 90
     assert body["subscription"]["status"] == Status.RENEWED
     assert body["start_date"] == (subscription.term_end + datetime.timedelta(days=1)).isoformat()
-    assert _balance(alpha, tbox) == 90
+    assert balance(alpha, tbox) == 90
 
 
 def test_the_same_idempotency_key_gets_the_same_answer_and_one_debit(
@@ -217,7 +215,7 @@ def test_the_same_idempotency_key_gets_the_same_answer_and_one_debit(
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true"
-    assert _balance(alpha, tbox) == 96
+    assert balance(alpha, tbox) == 96
     assert Term.objects.filter(subscription=subscription, kind="renewal").count() == 1
     # The same key for another request is refused rather than replayed.
     other = _renew(client, subscription, key="key-1", years=3)
@@ -233,7 +231,7 @@ def test_it_requires_an_idempotency_key(partner_user, alpha, tbox, grant, expiri
     )
     assert response.status_code == 400
     assert response.json()["type"].endswith("idempotency_key")
-    assert _balance(alpha, tbox) == 100
+    assert balance(alpha, tbox) == 100
 
 
 def test_a_refusal_is_a_409_problem_with_the_missing_count(
@@ -248,7 +246,7 @@ def test_a_refusal_is_a_409_problem_with_the_missing_count(
     assert body["status"] == 409
     assert body["missing"] == 2
     assert body["detail"]
-    assert _balance(alpha, tbox) == 3
+    assert balance(alpha, tbox) == 3
 
 
 def test_bad_input_is_a_400_problem_naming_the_field(
@@ -259,7 +257,7 @@ def test_bad_input_is_a_400_problem_naming_the_field(
     response = _renew(api_for(partner_user), subscription, years=9)
     assert response.status_code == 400
     assert "years" in response.json()["errors"]
-    assert _balance(alpha, tbox) == 100
+    assert balance(alpha, tbox) == 100
 
 
 def test_read_only_users_cannot_write(viewer_user, alpha, tbox, grant, expiring, api_for):
@@ -273,7 +271,7 @@ def test_read_only_users_cannot_write(viewer_user, alpha, tbox, grant, expiring,
         format="json", HTTP_IDEMPOTENCY_KEY="k",
     )
     assert bulk.status_code == 403
-    assert _balance(alpha, tbox) == 100
+    assert balance(alpha, tbox) == 100
 
 
 def test_renewing_out_of_scope_is_404(
@@ -282,7 +280,7 @@ def test_renewing_out_of_scope_is_404(
     grant(alpha, tbox, 100)
     subscription = expiring(alpha, tbox)
     assert _renew(api_for(other_partner_user), subscription).status_code == 404
-    assert _balance(alpha, tbox) == 100
+    assert balance(alpha, tbox) == 100
 
 
 # --- bulk renew -----------------------------------------------------------------------
@@ -302,7 +300,7 @@ def test_it_renews_a_selection_once_per_key(
     assert first.status_code == 201, first.json()
     assert again.json() == first.json()
     assert first.json()["licenses"] == 24
-    assert _balance(alpha, tbox) == 76
+    assert balance(alpha, tbox) == 76
 
 
 def test_a_bulk_renewal_with_an_id_out_of_scope_is_404_and_changes_nothing(
@@ -316,7 +314,7 @@ def test_a_bulk_renewal_with_an_id_out_of_scope_is_404_and_changes_nothing(
         format="json", HTTP_IDEMPOTENCY_KEY="b",
     )
     assert response.status_code == 404
-    assert (_balance(alpha, tbox), _balance(beta, tbox)) == (100, 100)
+    assert (balance(alpha, tbox), balance(beta, tbox)) == (100, 100)
 
 
 def test_a_short_bulk_renewal_is_a_409_listing_each_short_pool(
@@ -331,7 +329,7 @@ def test_a_short_bulk_renewal_is_a_409_listing_each_short_pool(
     assert response.status_code == 409
     pool = LicensePool.objects.get(organization=alpha, product=tbox)
     assert response.json()["missing"] == {str(pool.pk): 4}
-    assert _balance(alpha, tbox) == 5
+    assert balance(alpha, tbox) == 5
 
 
 # --- rate limit, schema, docs ---------------------------------------------------------
@@ -374,12 +372,7 @@ def test_a_nul_character_in_a_search_is_a_400_not_a_500(partner_user, api_for):
     assert client.get("/api/v1/subscriptions/?q=a%00b").status_code == 400
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="concurrent transactions on one unique key need PostgreSQL",
-)
+@postgres_only("concurrent transactions on one unique key need PostgreSQL", transaction=True)
 def test_racing_requests_with_one_idempotency_key_debit_once(
     partner_user, alpha, tbox, grant, expiring
 ):
@@ -403,5 +396,5 @@ def test_racing_requests_with_one_idempotency_key_debit_once(
     answers = [value for _kind, value in outcomes]
     assert {status for status, _body in answers} == {201}
     assert all(body == answers[0][1] for _status, body in answers)
-    assert _balance(alpha, tbox) == 96
+    assert balance(alpha, tbox) == 96
     assert Term.objects.filter(subscription=subscription, kind="renewal").count() == 1

@@ -1,28 +1,19 @@
 """The user's own API tokens in the portal: created and shown once, revoked."""
 
-import re
-
 import pytest
 from django.test import Client as HttpClient
 from rest_framework.test import APIClient
 
 from api.models import ApiToken
+from tests.helpers import web
+from tests.helpers.html import by_testid
 
-
-@pytest.fixture(autouse=True)
-def plain_http(settings):
-    settings.SECURE_SSL_REDIRECT = False
-
-
-def _browser(user):
-    client = HttpClient(headers={"accept-language": "en"})
-    client.force_login(user)
-    return client
+pytestmark = pytest.mark.usefixtures("plain_http")
 
 
 def _key(response):
-    match = re.search(r'data-testid="new-api-key">([^<]+)<', response.content.decode())
-    return match.group(1) if match else None
+    shown = by_testid(response, "new-api-key")
+    return shown[0].text or None if shown else None
 
 
 def _api(key):
@@ -32,7 +23,7 @@ def _api(key):
 
 
 def test_a_user_creates_a_token_shown_once_that_works(partner_user):
-    browser = _browser(partner_user)
+    browser = web.browser(partner_user)
     assert browser.get("/account/api-tokens/").status_code == 200
     created = browser.post("/account/api-tokens/", {"name": "ERP"})
     key = _key(created)
@@ -45,7 +36,7 @@ def test_a_user_creates_a_token_shown_once_that_works(partner_user):
 
 
 def test_a_user_revokes_a_token_and_it_stops_working(partner_user):
-    browser = _browser(partner_user)
+    browser = web.browser(partner_user)
     key = _key(browser.post("/account/api-tokens/", {"name": "ERP"}))
     token = ApiToken.objects.get(user=partner_user)
     response = browser.post(f"/account/api-tokens/{token.pk}/revoke/")
@@ -55,18 +46,18 @@ def test_a_user_revokes_a_token_and_it_stops_working(partner_user):
 
 def test_nobody_revokes_another_users_token(partner_user, other_partner_user):
     token, key = ApiToken.issue(partner_user)
-    response = _browser(other_partner_user).post(f"/account/api-tokens/{token.pk}/revoke/")
+    response = web.browser(other_partner_user).post(f"/account/api-tokens/{token.pk}/revoke/")
     assert response.status_code == 404
     assert _api(key).get("/api/v1/subscriptions/").status_code == 200
 
 
 def test_a_read_only_user_may_have_a_token_that_only_reads(viewer_user):
-    key = _key(_browser(viewer_user).post("/account/api-tokens/", {"name": "BI"}))
+    key = _key(web.browser(viewer_user).post("/account/api-tokens/", {"name": "BI"}))
     assert _api(key).get("/api/v1/pools/").status_code == 200
 
 
 def test_the_user_menu_links_to_the_tokens_page(partner_user):
-    html = _browser(partner_user).get("/").content.decode()
+    html = web.browser(partner_user).get("/").content.decode()
     assert 'href="/account/api-tokens/"' in html
 
 

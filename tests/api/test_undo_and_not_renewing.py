@@ -4,28 +4,19 @@ services, scope, roles, idempotency and problem details as renew."""
 import datetime
 import uuid
 
-import pytest
 from django.db import connection
-from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from api.models import ApiToken
 from subscriptions import services
-from subscriptions.models import LicenseMovement, LicensePool, MovementKind, Subscription, Term
+from subscriptions.models import LicenseMovement, MovementKind, Subscription, Term
 from subscriptions.status import Status
+from tests.helpers.ledger import balance, ledger_matches
+from tests.helpers.markers import racing
 
 PROBLEM = "application/problem+json"
-
-
-def _balance(organization, product):
-    return LicensePool.objects.get(organization=organization, product=product).balance
-
-
-def _ledger_matches(organization, product):
-    pool = LicensePool.objects.get(organization=organization, product=product)
-    return pool.movements.aggregate(total=Sum("quantity"))["total"] == pool.balance
 
 
 def _renew(client, subscription, **data):
@@ -67,7 +58,7 @@ def test_it_cancels_the_renewal_refunds_the_pool_and_restores_the_term(
     subscription = expiring(alpha, tbox, users=4)
     client = api_for(partner_user)
     assert _renew(client, subscription, years=2).status_code == 201
-    assert _balance(alpha, tbox) == 92
+    assert balance(alpha, tbox) == 92
 
     response = _cancel(client, subscription)
 
@@ -86,13 +77,13 @@ def test_it_cancels_the_renewal_refunds_the_pool_and_restores_the_term(
     assert cancelled["cancelled_by"] == "partner" and cancelled["cancelled_at"]
     assert body["subscription"]["last_cancelled_renewal"] == cancelled
     # The ledger: the debit and its reversal, both on the cancelled term; the pool is back.
-    assert _balance(alpha, tbox) == 100
+    assert balance(alpha, tbox) == 100
     term = Term.objects.get(subscription=subscription, kind="renewal")
     lines = LicenseMovement.objects.filter(term=term).order_by("pk")
     assert [(line.kind, line.quantity, line.balance_after) for line in lines] == [
         (MovementKind.RENEWAL, -8, 92), (MovementKind.REVERSAL, 8, 100),
     ]
-    assert _ledger_matches(alpha, tbox)
+    assert ledger_matches(alpha, tbox)
     ledger = client.get("/api/v1/ledger/?kind=reversal").json()["results"]
     assert [(row["quantity"], row["subscription"]) for row in ledger] == [(8, subscription.pk)]
     # The record shows it too, and it can be renewed again.
@@ -117,14 +108,14 @@ def test_the_same_key_replays_the_answer_and_refunds_once(
     assert again.json() == first.json()
     assert (first["Idempotent-Replayed"], again["Idempotent-Replayed"]) == ("false", "true")
     assert LicenseMovement.objects.filter(kind=MovementKind.REVERSAL).count() == 1
-    assert _balance(alpha, tbox) == 100
+    assert balance(alpha, tbox) == 100
     # A new key is a new attempt: never twice (rule 14).
     second = _cancel(client, subscription)
     assert second.status_code == 409
     assert second["Content-Type"].startswith(PROBLEM)
     assert second.json()["type"].endswith("/nothing_to_undo")
     assert second.json()["detail"]
-    assert _balance(alpha, tbox) == 100 and _ledger_matches(alpha, tbox)
+    assert balance(alpha, tbox) == 100 and ledger_matches(alpha, tbox)
 
 
 def test_it_requires_an_idempotency_key(partner_user, alpha, tbox, grant, expiring, api_for):
@@ -159,7 +150,7 @@ def test_it_refuses_once_the_term_has_started_and_seven_days_have_passed(
     assert response["Content-Type"].startswith(PROBLEM)
     assert response.json()["type"].endswith("/too_late")
     assert "7 days" in response.json()["detail"]
-    assert _balance(alpha, tbox) == 97
+    assert balance(alpha, tbox) == 97
     assert Subscription.objects.with_status().get(pk=expired.pk).status == Status.ACTIVE
 
 
@@ -170,7 +161,7 @@ def test_a_subscription_with_no_renewal_has_nothing_to_undo(
     response = _cancel(api_for(partner_user), expiring(alpha, tbox))
     assert response.status_code == 409
     assert response.json()["type"].endswith("/nothing_to_undo")
-    assert _balance(alpha, tbox) == 100
+    assert balance(alpha, tbox) == 100
 
 
 def test_a_partner_manager_undoes_its_resellers_renewal_into_the_resellers_pool(
@@ -185,8 +176,8 @@ def test_a_partner_manager_undoes_its_resellers_renewal_into_the_resellers_pool(
 
     assert response.status_code == 200
     assert response.json()["balance_after"] == 50
-    assert (_balance(alpha, tbox), _balance(alpha_reseller, tbox)) == (100, 50)
-    assert _ledger_matches(alpha_reseller, tbox)
+    assert (balance(alpha, tbox), balance(alpha_reseller, tbox)) == (100, 50)
+    assert ledger_matches(alpha_reseller, tbox)
 
 
 # --- not renewing ---------------------------------------------------------------------
@@ -300,7 +291,7 @@ def test_read_only_users_get_403_and_nothing_changes(
     # 403 before anything else: the same for an id that does not exist.
     assert viewer.delete("/api/v1/subscriptions/999999/not-renewing/").status_code == 403
 
-    assert _balance(alpha, tbox) == 95
+    assert balance(alpha, tbox) == 95
     statuses = Subscription.objects.with_status()
     assert statuses.get(pk=renewed.pk).status == Status.RENEWED
     assert statuses.get(pk=marked.pk).not_renewing_reason == "price"
@@ -322,7 +313,7 @@ def test_out_of_scope_is_404_and_nothing_changes(
             assert response.status_code == 404
             assert response["Content-Type"].startswith(PROBLEM)
 
-    assert _balance(alpha, tbox) == 95
+    assert balance(alpha, tbox) == 95
     statuses = Subscription.objects.with_status()
     assert statuses.get(pk=renewed.pk).status == Status.RENEWED
     assert statuses.get(pk=marked.pk).not_renewing_reason == "price"
@@ -353,11 +344,7 @@ def test_lists_with_marks_and_undone_renewals_take_a_fixed_number_of_queries(
     assert counts[:3] == counts[3:]
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="concurrent transactions need PostgreSQL"
-)
+@racing
 def test_racing_undo_requests_refund_once(partner_user, alpha, tbox, grant, expiring):
     from tests.subscriptions.test_concurrency import run_together
 
@@ -380,4 +367,4 @@ def test_racing_undo_requests_refund_once(partner_user, alpha, tbox, grant, expi
     refused = [body for _kind, (status, body) in outcomes if status == 409]
     assert all(body["type"].endswith("/nothing_to_undo") for body in refused)
     assert LicenseMovement.objects.filter(kind=MovementKind.REVERSAL).count() == 1
-    assert _balance(alpha, tbox) == 100 and _ledger_matches(alpha, tbox)
+    assert balance(alpha, tbox) == 100 and ledger_matches(alpha, tbox)

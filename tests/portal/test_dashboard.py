@@ -4,28 +4,12 @@ import datetime
 
 import pytest
 from django.db import OperationalError
-from django.test import Client as HttpClient
 
 from subscriptions.models import LicensePool
 from subscriptions.status import Status
-from tests.subscriptions.test_views import by_testid, elements
+from tests.helpers.html import by_testid, elements
 
-
-@pytest.fixture(autouse=True)
-def plain_http(settings):
-    """These tests speak plain HTTP: production's redirect to HTTPS is not what they test."""
-    settings.SECURE_SSL_REDIRECT = False
-
-
-@pytest.fixture
-def browse(db):
-    def _browse(user=None):
-        client = HttpClient(headers={"accept-language": "en"})
-        if user is not None:
-            client.force_login(user)
-        return client
-
-    return _browse
+pytestmark = pytest.mark.usefixtures("plain_http")
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from subscriptions import services
 from subscriptions.models import LicensePool, NotRenewingReason, Subscription
 from subscriptions.selectors.figures_cache import data_snapshot
-from tests.portal.test_shortfall import _browser, plain_http  # noqa: F401 (autouse)
-from tests.subscriptions.test_views import by_testid
+from tests.helpers import web
+from tests.helpers.html import by_testid
 
 postgres_only = [
     pytest.mark.postgres,
@@ -50,11 +50,11 @@ def due(alpha, tbox, grant, make_subscription, today):
     return [make_subscription(alpha, tbox, start=start, end=end, users=3) for _ in range(3)]
 
 
-pytestmark = postgres_only
+pytestmark = [*postgres_only, pytest.mark.usefixtures("plain_http")]
 
 
 def test_a_second_look_is_served_from_the_cache(partner_user, due):
-    browser = _browser(partner_user)
+    browser = web.browser(partner_user)
     with CaptureQueriesContext(connection) as first:
         assert _counter(browser.get("/")) == 3
     with CaptureQueriesContext(connection) as second:
@@ -66,7 +66,7 @@ def test_a_second_look_is_served_from_the_cache(partner_user, due):
 def test_a_renewal_shows_at_once_on_the_dashboard_and_the_licenses_page(
     partner_user, alpha, tbox, due
 ):
-    browser = _browser(partner_user)
+    browser = web.browser(partner_user)
     pool = LicensePool.objects.get(organization=alpha, product=tbox)
     for url in ("/", "/licenses/"):
         assert _balance(browser.get(url), pool) == 100
@@ -81,7 +81,7 @@ def test_a_renewal_shows_at_once_on_the_dashboard_and_the_licenses_page(
 
 
 def test_a_mark_that_moves_no_license_shows_at_once(partner_user, due):
-    browser = _browser(partner_user)
+    browser = web.browser(partner_user)
     assert _counter(browser.get("/")) == 3
     services.mark_not_renewing(
         actor=partner_user, subscription_id=due[1].pk, reason=NotRenewingReason.PRICE
@@ -91,7 +91,7 @@ def test_a_mark_that_moves_no_license_shows_at_once(partner_user, due):
 
 def test_a_write_from_another_connection_shows_at_once(partner_user, due):
     """Django admin, a command or psql: any committed write, not only the services."""
-    browser = _browser(partner_user)
+    browser = web.browser(partner_user)
     assert _counter(browser.get("/")) == 3
 
     def mark_them_as_admin_would():
@@ -126,7 +126,7 @@ def test_writes_replace_the_cached_figures_instead_of_piling_them_up(
             "LOCATION": str(tmp_path),
         }
     }
-    browser = _browser(partner_user)
+    browser = web.browser(partner_user)
     assert _counter(browser.get("/")) == 3
     entries = sorted(path.name for path in tmp_path.iterdir())
     assert entries

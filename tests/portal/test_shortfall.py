@@ -4,20 +4,11 @@ import datetime
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from django.test import Client as HttpClient
 
-from tests.subscriptions.test_views import by_testid
+from tests.helpers import web
+from tests.helpers.html import by_testid
 
-
-@pytest.fixture(autouse=True)
-def plain_http(settings):
-    settings.SECURE_SSL_REDIRECT = False
-
-
-def _browser(user):
-    client = HttpClient(headers={"accept-language": "en"})
-    client.force_login(user)
-    return client
+pytestmark = pytest.mark.usefixtures("plain_http")
 
 
 @pytest.fixture
@@ -37,7 +28,7 @@ def shortfall_case(alpha, alpha_reseller, tbox, tsend, grant, make_subscription,
 def test_each_visible_pool_shows_what_it_needs_and_what_is_missing(
     url, partner_user, alpha, alpha_reseller, tbox, tsend, shortfall_case
 ):
-    response = _browser(partner_user).get(url)
+    response = web.browser(partner_user).get(url)
     hooks = {
         (e.attrs["data-pool-id"], e.attrs["data-product"]): (
             e.attrs["data-needed"], e.attrs["data-balance"], e.text
@@ -55,7 +46,7 @@ def test_each_visible_pool_shows_what_it_needs_and_what_is_missing(
 def test_the_dashboard_says_how_many_licenses_are_missing_for_how_many_companies(
     partner_user, shortfall_case
 ):
-    response = _browser(partner_user).get("/")
+    response = web.browser(partner_user).get("/")
     messages = [e.text for e in by_testid(response, "shortfall-message")]
     assert messages == [
         "40 licenses of TBox are missing to renew the 2 companies of the next 3 months."
@@ -64,7 +55,7 @@ def test_the_dashboard_says_how_many_licenses_are_missing_for_how_many_companies
 
 
 def test_a_reseller_sees_only_its_own_pool(reseller_user, alpha_reseller, shortfall_case):
-    hooks = by_testid(_browser(reseller_user).get("/"), "shortfall")
+    hooks = by_testid(web.browser(reseller_user).get("/"), "shortfall")
     assert [e.attrs["data-pool-id"] for e in hooks] == [str(alpha_reseller.pools.get().pk)]
 
 
@@ -75,7 +66,7 @@ def test_the_dashboard_takes_the_same_queries_whatever_the_rows(
     from django.test.utils import CaptureQueriesContext
 
     grant(alpha, tbox, 10)
-    browser = _browser(partner_user)
+    browser = web.browser(partner_user)
     end = today + datetime.timedelta(days=30)
     make_subscription(alpha, tbox, start=end - relativedelta(years=1), end=end)
     browser.get("/")

@@ -1,28 +1,13 @@
 """Every form field or parameter that names an object, tried with an id from another
-tenant: 404 or an invalid-choice error, and nothing changes (DESIGN.md rule 11)."""
+tenant: 404 or an invalid-choice error, and nothing changes (docs/rules.md rule 11)."""
 
-import re
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from subscriptions.models import Client as ClientModel
-from subscriptions.models import LicenseMovement, LicensePool, Term
-
-
-def ledger_state():
-    return (
-        sorted(LicensePool.objects.values_list("pk", "balance")),
-        LicenseMovement.objects.count(),
-        Term.objects.count(),
-        ClientModel.objects.count(),
-    )
-
-
-def token_of(response):
-    match = re.search(r'name="token" value="([^"]+)"', response.content.decode())
-    return match.group(1) if match else ""
+from tests.helpers.html import row_ids, token_of
+from tests.helpers.ledger import ledger_state
 
 
 @pytest.fixture
@@ -138,8 +123,7 @@ def test_filtering_on_another_partners_reseller_shows_nothing_of_it(
 ):
     response = logged_in(partner_user).get(reverse(page), {"reseller": beta_reseller.pk})
     assert response.status_code == 200
-    ids = re.findall(r'data-subscription-id="(\d+)"', response.content.decode())
-    assert str(tenants["beta_subscription"].pk) not in ids
+    assert tenants["beta_subscription"].pk not in row_ids(response)
 
 
 def test_the_ledger_filtered_on_another_tenants_organization_shows_nothing_of_it(

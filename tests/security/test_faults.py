@@ -6,7 +6,6 @@ ledger INSERT wait on an advisory lock the test holds. The test then kills the r
 connection with pg_terminate_backend, as a crashed or restarted server would.
 """
 
-import re
 import threading
 import time
 
@@ -17,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from subscriptions.models import LicenseMovement, LicensePool, OperationToken, Term
+from tests.helpers.html import token_of
 
 pytestmark = [
     pytest.mark.postgres,
@@ -76,7 +76,8 @@ def test_a_renewal_killed_after_its_debit_leaves_nothing_and_its_retry_succeeds_
     client = Client(raise_request_exception=False)
     client.force_login(partner_user)
     page = client.get(url).content.decode()
-    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    token = token_of(page)
+    assert token
     form = {"years": "1", "users": "5", "token": token}
     before = state(pool)
 

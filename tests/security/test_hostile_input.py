@@ -2,18 +2,22 @@
 tampered requests. Never a 500; a refusal changes nothing (balances, ledger, terms)."""
 
 import io
-import re
+import json
+import subprocess
+import sys
 import tempfile
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from subscriptions.models import Client as ClientModel
-from subscriptions.models import LicenseMovement, LicensePool, Term
+from subscriptions.models import Term
+from tests.helpers.html import token_of
+from tests.helpers.ledger import ledger_state
 
 EXAMPLES = settings(
     max_examples=25,
@@ -34,20 +38,6 @@ hostile = st.one_of(
 
 # A command's arguments come from argv, which cannot hold a NUL byte (C strings).
 argument = hostile.filter(lambda value: "\x00" not in value)
-
-
-def ledger_state():
-    return (
-        sorted(LicensePool.objects.values_list("pk", "balance")),
-        LicenseMovement.objects.count(),
-        Term.objects.count(),
-        ClientModel.objects.count(),
-    )
-
-
-def token_of(response):
-    match = re.search(r'name="token" value="([^"]+)"', response.content.decode())
-    return match.group(1) if match else ""
 
 
 @pytest.fixture
@@ -138,15 +128,67 @@ def test_grant_licenses_refuses_bad_arguments_cleanly(scene, partner, product, q
 @given(partner=st.one_of(st.none(), argument), within=st.one_of(st.none(), argument),
        output=st.sampled_from(["table", "csv", "json"]))
 def test_renewals_due_refuses_bad_arguments_cleanly(scene, partner, within, output):
+    """Run or refused, never a crash: a refusal is a CommandError (manage.py's message and
+    non-zero exit) naming the argument at fault, and nothing printed is a traceback."""
     args = ["--format", output]
     if partner is not None:
         args += ["--partner", partner]
     if within is not None:
         args += [f"--within-months={within}"]
+    window_is_wrong = within is not None and not _is_window(within)
+    out, err = io.StringIO(), io.StringIO()
     try:
-        call_command("renewals_due", *args, stdout=io.StringIO(), stderr=io.StringIO())
-    except (CommandError, SystemExit):
-        pass
+        call_command("renewals_due", *args, stdout=out, stderr=err)
+    except CommandError as refusal:
+        message = str(refusal)
+        named = {
+            "--within-months": "--within-months" in message,
+            "--partner": "partner" in message.lower(),
+        }
+        if not window_is_wrong:
+            # A window it accepts leaves the partner the only argument at fault.
+            assert partner is not None and named["--partner"], message
+        elif partner is None:
+            assert named["--within-months"], message
+        else:
+            # Both may be wrong: whichever the command reads first is named.
+            assert named["--within-months"] or named["--partner"], message
+    else:
+        assert not window_is_wrong, f"--within-months={within!r} was accepted"
+        assert _in_format(out.getvalue(), output)
+    assert "Traceback" not in out.getvalue() + err.getvalue()
+
+
+def _is_window(within):
+    """What renewals_due accepts as --within-months: a whole number of months, 1 to 24
+    (docs/interface.md); argparse reads it with int()."""
+    try:
+        return 1 <= int(within) <= 24
+    except ValueError:
+        return False
+
+
+def _in_format(output, output_format):
+    if output_format == "json":
+        return isinstance(json.loads(output), list)
+    if output_format == "csv":
+        return output.startswith("id,client,")
+    return output.rstrip().endswith("companies.")
+
+
+@pytest.mark.parametrize("argument, message", [
+    ("--within-months=x", "argument --within-months: invalid int value: 'x'"),
+    ("--within-months=99", "--within-months must be from 1 to 24, not 99."),
+])
+def test_renewals_due_exits_non_zero_with_a_message_and_no_traceback(argument, message):
+    # Refused before any query: the command line needs no database of its own.
+    done = subprocess.run(
+        [sys.executable, "manage.py", "renewals_due", argument],
+        cwd=django_settings.BASE_DIR, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode != 0
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
 
 
 @EXAMPLES

@@ -7,8 +7,6 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Membership, Organization, OrganizationKind, Role
@@ -22,6 +20,7 @@ from subscriptions.models import (
     Subscription,
     Term,
 )
+from tests.helpers.web import queries_for
 
 User = get_user_model()
 
@@ -32,10 +31,7 @@ CHANGELISTS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def plain_http(settings):
-    # Production's HTTPS redirect would answer every test request with a 301.
-    settings.SECURE_SSL_REDIRECT = False
+pytestmark = pytest.mark.usefixtures("plain_http")
 
 
 @pytest.fixture
@@ -67,13 +63,6 @@ def populate(alpha, alpha_reseller, beta, tbox, tsend, grant, today, partner_use
             Membership.objects.create(user=member, organization=partner, role=Role.READ_ONLY)
 
     return _populate
-
-
-def queries_for(client, url):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(queries)
 
 
 @pytest.mark.parametrize("name", CHANGELISTS)

@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from django.db import connection
 from django.db.models import Sum
 
 from subscriptions import services
@@ -13,6 +12,8 @@ from subscriptions.models import LicenseMovement, LicensePool, MovementKind, Sub
 from subscriptions.services import AlreadyDone, OperationRefused
 from subscriptions.status import Status
 from subscriptions.tokens import issue_token
+from tests.helpers.ledger import balance
+from tests.helpers.markers import postgres_only
 
 
 @pytest.fixture
@@ -29,10 +30,6 @@ def due(make_subscription, today):
         ]
 
     return _due
-
-
-def _balance(organization, product):
-    return LicensePool.objects.get(organization=organization, product=product).balance
 
 
 def _ledger_sum(organization, product):
@@ -53,7 +50,7 @@ def test_it_renews_every_subscription_of_the_selection_with_one_ledger_line_each
     )
 
     assert result.licenses == 2 * count
-    assert _balance(alpha, tbox) == 2000 - 2 * count
+    assert balance(alpha, tbox) == 2000 - 2 * count
     assert _ledger_sum(alpha, tbox) == 2000 - 2 * count
     lines = LicenseMovement.objects.filter(kind=MovementKind.RENEWAL)
     assert lines.count() == count
@@ -82,7 +79,7 @@ def test_it_debits_each_paying_pool_for_its_own_subscriptions(
     result = services.renew_subscriptions(
         actor=partner_user, subscription_ids=[s.pk for s in selection], years=2
     )
-    assert (_balance(alpha, tbox), _balance(alpha, tsend), _balance(alpha_reseller, tbox)) == (
+    assert (balance(alpha, tbox), balance(alpha, tsend), balance(alpha_reseller, tbox)) == (
         100 - 24, 100 - 20, 100 - 40
     )
     assert {(pool.product.code, pool.debit) for pool in result.pools} == {
@@ -112,7 +109,7 @@ def test_it_refuses_the_whole_selection_naming_every_short_pool(
     assert refused.value.missing == {tbox_pool.pk: 2, tsend_pool.pk: 2}
     assert "TBox" in refused.value.message and "TSend" in refused.value.message
     assert LicenseMovement.objects.count() == lines_before
-    assert (_balance(alpha, tbox), _balance(alpha, tsend)) == (10, 3)
+    assert (balance(alpha, tbox), balance(alpha, tsend)) == (10, 3)
     assert not Term.objects.filter(kind="renewal").exists()
 
 
@@ -127,7 +124,7 @@ def test_it_refuses_the_whole_selection_when_one_is_already_renewed(
             actor=partner_user, subscription_ids=[s.pk for s in selection] + [renewed.pk],
             years=1,
         )
-    assert _balance(alpha, tbox) == 100
+    assert balance(alpha, tbox) == 100
 
 
 def test_it_refuses_an_empty_selection_and_bad_years(partner_user, alpha, tbox, grant, due):
@@ -139,7 +136,7 @@ def test_it_refuses_an_empty_selection_and_bad_years(partner_user, alpha, tbox, 
         services.renew_subscriptions(
             actor=partner_user, subscription_ids=[selection[0].pk], years=6
         )
-    assert _balance(alpha, tbox) == 100
+    assert balance(alpha, tbox) == 100
 
 
 def test_it_renews_once_for_a_repeated_token(partner_user, alpha, tbox, grant, due):
@@ -154,7 +151,7 @@ def test_it_renews_once_for_a_repeated_token(partner_user, alpha, tbox, grant, d
         )
     assert done.value.result["licenses"] == 15
     assert done.value.result["count"] == 3
-    assert _balance(alpha, tbox) == 85
+    assert balance(alpha, tbox) == 85
 
 
 def test_it_starts_an_expired_subscription_today(
@@ -172,12 +169,10 @@ def test_it_starts_an_expired_subscription_today(
 
 # --- races (PostgreSQL) ---------------------------------------------------------------
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="row locks and concurrent transactions need PostgreSQL",
-)
+locking = postgres_only("row locks and concurrent transactions need PostgreSQL", transaction=True)
+
+
+@locking
 @pytest.mark.parametrize("rounds", range(3))
 def test_it_renews_a_subscription_once_when_a_bulk_renewal_races_a_single_one(
     rounds, partner_user, alpha, tbox, grant, due
@@ -204,16 +199,11 @@ def test_it_renews_a_subscription_once_when_a_bulk_renewal_races_a_single_one(
     assert Term.objects.filter(subscription=contested, kind="renewal").count() == 1
     assert LicenseMovement.objects.filter(subscription=contested).count() == 1
     renewed = 50 if kinds[0] == "ok" else 1
-    assert _balance(alpha, tbox) == 1000 - 2 * renewed
+    assert balance(alpha, tbox) == 1000 - 2 * renewed
     assert _ledger_sum(alpha, tbox) == 1000 - 2 * renewed
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="row locks and concurrent transactions need PostgreSQL",
-)
+@locking
 def test_it_never_overdraws_a_pool_raced_by_two_overlapping_bulk_renewals(
     partner_user, alpha, alpha_reseller, tbox, grant, due
 ):
@@ -234,5 +224,5 @@ def test_it_never_overdraws_a_pool_raced_by_two_overlapping_bulk_renewals(
     )
     kinds = [kind for kind, _value in outcomes]
     assert sorted(kinds) == ["error", "ok"], outcomes
-    assert (_balance(alpha, tbox), _balance(alpha_reseller, tbox)) == (10, 20)
+    assert (balance(alpha, tbox), balance(alpha_reseller, tbox)) == (10, 20)
     assert _ledger_sum(alpha, tbox) == 10

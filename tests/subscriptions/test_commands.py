@@ -16,6 +16,7 @@ from subscriptions import services
 from subscriptions.demo import start_for_end
 from subscriptions.models import LicenseMovement, LicensePool, MovementKind
 from subscriptions.status import Status
+from tests.helpers.ledger import balance
 
 
 def run(*args, **options):
@@ -25,10 +26,6 @@ def run(*args, **options):
     with translation.override("en"):
         call_command(*args, stdout=out, stderr=err, **options)
     return out.getvalue(), err.getvalue()
-
-
-def balance(organization, product):
-    return LicensePool.objects.get(organization=organization, product=product).balance
 
 
 # --- grant_licenses ---------------------------------------------------------------------

@@ -4,7 +4,6 @@ current end: the same rows, in the same order, page after page, on both database
 
 import datetime
 import random
-import re
 
 import pytest
 from django.test import Client as HttpClient
@@ -12,11 +11,9 @@ from django.test import Client as HttpClient
 from subscriptions import selectors
 from subscriptions.dates import local_today
 from subscriptions.models import Subscription
+from tests.helpers.html import row_ids
 
-
-@pytest.fixture(autouse=True)
-def plain_http(settings):
-    settings.SECURE_SSL_REDIRECT = False
+pytestmark = pytest.mark.usefixtures("plain_http")
 
 
 @pytest.fixture
@@ -99,7 +96,7 @@ def test_staff_pages_sorted_by_end_date_follow_one_another(mixed_terms, staff, s
     for page in (1, 2, 3):
         response = client.get(f"/clients/?sort={sort}&per_page=25&page={page}")
         assert response.status_code == 200
-        shown += [int(i) for i in re.findall(rb'data-subscription-id="(\d+)"', response.content)]
+        shown += row_ids(response)
     expected = by_current_end(staff) if sort == "end" else by_current_end_descending(staff)
     assert shown == expected
 

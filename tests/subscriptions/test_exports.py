@@ -13,6 +13,8 @@ import pytest
 from django.test import Client as HttpClient
 
 from subscriptions import exports
+from tests.helpers.html import by_testid
+from tests.helpers.web import browser
 
 pytestmark = pytest.mark.django_db
 
@@ -36,12 +38,6 @@ RENEWAL_HEADERS = [
     "To renew",
     "Status",
 ]
-
-
-def browser_for(user, language="en"):
-    client = HttpClient(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(user)
-    return client
 
 
 def read_csv(response):
@@ -98,7 +94,7 @@ def cast(alpha, alpha_reseller, beta, tbox, tsend, make_subscription, today, par
 
 
 def test_it_exports_the_client_list_as_csv_with_the_columns_of_the_list(cast, partner_user):
-    response = browser_for(partner_user).get("/clients/", {"export": "csv"})
+    response = browser(partner_user).get("/clients/", {"export": "csv"})
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
@@ -111,7 +107,7 @@ def test_it_exports_the_client_list_as_csv_with_the_columns_of_the_list(cast, pa
 
 
 def test_it_keeps_the_filters_and_the_sort_in_the_export(cast, partner_user, today):
-    response = browser_for(partner_user).get(
+    response = browser(partner_user).get(
         "/clients/", {"export": "csv", "product": "TBOX", "sort": "-users"}
     )
 
@@ -122,15 +118,15 @@ def test_it_keeps_the_filters_and_the_sort_in_the_export(cast, partner_user, tod
 
 
 def test_it_never_exports_a_row_outside_the_users_scope(cast, reseller_user, other_partner_user):
-    reseller_rows = read_csv(browser_for(reseller_user).get("/clients/", {"export": "csv"}))
-    other_rows = read_csv(browser_for(other_partner_user).get("/clients/", {"export": "csv"}))
+    reseller_rows = read_csv(browser(reseller_user).get("/clients/", {"export": "csv"}))
+    other_rows = read_csv(browser(other_partner_user).get("/clients/", {"export": "csv"}))
 
     assert [row[0] for row in reseller_rows[1:]] == ["Revendu SAS"]
     assert [row[0] for row in other_rows[1:]] == ["Beta Client"]
 
 
 def test_an_invalid_filter_exports_no_row_rather_than_everything(cast, partner_user, beta_reseller):
-    response = browser_for(partner_user).get(
+    response = browser(partner_user).get(
         "/clients/", {"export": "csv", "reseller": beta_reseller.pk}
     )
 
@@ -140,7 +136,7 @@ def test_an_invalid_filter_exports_no_row_rather_than_everything(cast, partner_u
 def test_it_exports_the_renewals_list_as_xlsx_with_native_dates_and_numbers(
     cast, partner_user, today
 ):
-    response = browser_for(partner_user).get("/renewals/", {"export": "xlsx", "status": "expiring"})
+    response = browser(partner_user).get("/renewals/", {"export": "xlsx", "status": "expiring"})
 
     assert response.status_code == 200
     assert response["Content-Type"] == exports.XLSX_CONTENT_TYPE
@@ -159,13 +155,13 @@ def test_it_exports_the_renewals_list_as_xlsx_with_native_dates_and_numbers(
 
 
 def test_the_renewals_export_holds_only_subscriptions_to_renew(cast, partner_user):
-    rows = read_csv(browser_for(partner_user).get("/renewals/", {"export": "csv"}))
+    rows = read_csv(browser(partner_user).get("/renewals/", {"export": "csv"}))
 
     assert sorted(row[0] for row in rows[1:]) == ["Orange SA", "Revendu SAS", "Rouge SARL"]
 
 
 def test_the_export_speaks_the_users_language(cast, partner_user):
-    response = browser_for(partner_user, language="fr").get("/renewals/", {"export": "csv"})
+    response = browser(partner_user, language="fr").get("/renewals/", {"export": "csv"})
 
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     # French spreadsheets split on ";", and dates read day first.
@@ -177,7 +173,7 @@ def test_the_export_speaks_the_users_language(cast, partner_user):
 
 
 def test_the_csv_of_english_users_is_comma_separated(cast, partner_user):
-    response = browser_for(partner_user).get("/clients/", {"export": "csv"})
+    response = browser(partner_user).get("/clients/", {"export": "csv"})
 
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert body.splitlines()[0].startswith("Client name,Product,")
@@ -186,20 +182,19 @@ def test_the_csv_of_english_users_is_comma_separated(cast, partner_user):
 def test_an_xlsx_export_stops_at_its_cap_and_says_so(cast, partner_user, monkeypatch):
     monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 2)
 
-    rows = read_xlsx(browser_for(partner_user).get("/clients/", {"export": "xlsx"}))
+    rows = read_xlsx(browser(partner_user).get("/clients/", {"export": "xlsx"}))
 
     assert len(rows) == 1 + 2 + 1
     assert "CSV" in rows[-1][0]
 
 
 def test_an_export_link_on_the_list_keeps_the_filters_and_drops_the_page(cast, partner_user):
-    response = browser_for(partner_user).get(
+    response = browser(partner_user).get(
         "/clients/", {"product": "TBOX", "status": "expiring", "page": 1}
     )
 
-    html = response.content.decode()
-    start = html.index('data-testid="export-xlsx"')
-    link = html[start : html.index(">", start)]
+    [export] = by_testid(response, "export-xlsx")
+    link = export.attrs["href"]
     assert "export=xlsx" in link
     assert "product=TBOX" in link
     assert "status=expiring" in link

@@ -1,4 +1,5 @@
-"""import_clients and /clients/import/: all or nothing, line by line reports, debits."""
+"""import_clients and the import service: all or nothing, line by line reports, debits
+(the /clients/import/ screen is tested in views/test_imports.py)."""
 
 import datetime
 import logging
@@ -9,17 +10,11 @@ from django.db.models import Sum
 
 from subscriptions import services
 from subscriptions.models import Client, LicenseMovement, LicensePool, Subscription, Term
+from tests.helpers.forms import IMPORT_HEADER as HEADER
+from tests.helpers.ledger import balance
 
-HEADER = "client;reseller;product;users;start_date;end_date\n"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Reports are asserted in English; the French test overrides it."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
+# Reports are asserted in English; the French test overrides it.
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture
@@ -30,10 +25,6 @@ def csv_file(tmp_path):
         return str(path)
 
     return _write
-
-
-def _balance(organization, product):
-    return LicensePool.objects.get(organization=organization, product=product).balance
 
 
 def _ledger_holds():
@@ -56,9 +47,9 @@ def test_it_imports_clients_and_debits_users_times_whole_years(
 
     call_command("import_clients", path, "--partner", "Alpha Distribution")
 
-    assert _balance(alpha, tbox) == 90
-    assert _balance(alpha_reseller, tsend) == 94
-    assert _balance(alpha, tsend) == 0
+    assert balance(alpha, tbox) == 90
+    assert balance(alpha_reseller, tsend) == 94
+    assert balance(alpha, tsend) == 0
     acme = Client.objects.get(name="Acme")
     assert acme.reseller is None and acme.subscriptions.count() == 2
     bolt = Subscription.objects.get(client__name="Bolt")
@@ -80,7 +71,7 @@ def test_it_accepts_commas_a_partner_id_and_a_byte_order_mark(csv_file, alpha, t
 
     call_command("import_clients", path, "--partner", str(alpha.pk))
 
-    assert _balance(alpha, tbox) == 5
+    assert balance(alpha, tbox) == 5
 
 
 def test_a_dry_run_reports_the_cost_and_writes_nothing(csv_file, alpha, tbox, grant, capsys):
@@ -91,7 +82,7 @@ def test_a_dry_run_reports_the_cost_and_writes_nothing(csv_file, alpha, tbox, gr
 
     assert "debit 20" in capsys.readouterr().out
     assert not Client.objects.exists()
-    assert _balance(alpha, tbox) == 100
+    assert balance(alpha, tbox) == 100
 
 
 def test_one_bad_line_rejects_the_file_naming_every_bad_line(
@@ -118,7 +109,7 @@ def test_one_bad_line_rejects_the_file_naming_every_bad_line(
         assert f"line {line}:" in report or f"ligne {line}" in report
     assert "line 2:" not in report and "ligne 2 " not in report
     assert not Client.objects.exists()
-    assert _balance(alpha, tbox) == 1000
+    assert balance(alpha, tbox) == 1000
 
 
 def test_it_names_the_lines_in_french_for_french_operators(csv_file, alpha, tbox, capsys):
@@ -161,7 +152,7 @@ def test_not_enough_licenses_rejects_the_file_with_the_missing_count_per_pool(
     assert "6 licenses are missing in the pool of Alpha Distribution" in report
     assert "3 licenses are missing in the pool of Alpha Revente" in report
     assert not Client.objects.exists()
-    assert _balance(alpha, tbox) == 10
+    assert balance(alpha, tbox) == 10
 
 
 def test_no_debit_changes_no_balance_and_leaves_an_explicit_ledger_note(
@@ -172,7 +163,7 @@ def test_no_debit_changes_no_balance_and_leaves_an_explicit_ledger_note(
 
     call_command("import_clients", path, "--partner", "Alpha Distribution", "--no-debit")
 
-    assert _balance(alpha, tbox) == 5
+    assert balance(alpha, tbox) == 5
     assert Term.objects.get(subscription__client__name="Acme").licenses == 0
     notes = LicenseMovement.objects.filter(kind="import").order_by("pk")
     assert [m.quantity for m in notes] == [70, -70]
@@ -232,169 +223,3 @@ def test_a_repeated_token_imports_once(alpha, tbox, grant, partner_user):
         services.import_subscriptions(partner=alpha, rows=rows, actor=partner_user, token="t-1")
 
     assert Subscription.objects.count() == 1
-
-
-# --- the portal: /clients/import/ ---------------------------------------------------------
-
-
-def _upload(client, body, header=HEADER, **extra):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    data = {"file": SimpleUploadedFile("clients.csv", (header + body).encode(), "text/csv")}
-    data.update(extra)
-    return client.post("/clients/import/", data, HTTP_ACCEPT_LANGUAGE="en")
-
-
-def _confirm_token(response):
-    import re
-
-    match = re.search(rb'name="token" value="([^"]+)"', response.content)
-    return match.group(1).decode() if match else None
-
-
-def test_the_client_list_links_to_the_import_for_managers_only(client, partner_user, viewer_user):
-    client.force_login(partner_user)
-    assert b'data-testid="client-import-link"' in client.get("/clients/").content
-    client.force_login(viewer_user)
-    assert b'data-testid="client-import-link"' not in client.get("/clients/").content
-
-
-def test_a_read_only_user_gets_403(client, viewer_user):
-    client.force_login(viewer_user)
-
-    assert client.get("/clients/import/").status_code == 403
-    assert _upload(client, "Acme;;TBOX;1;2025-01-01;2025-12-31\n").status_code == 403
-
-
-def test_the_preview_shows_rows_and_cost_per_pool_and_writes_nothing(
-    client, partner_user, alpha, tbox, grant
-):
-    grant(alpha, tbox, 100)
-    client.force_login(partner_user)
-
-    response = _upload(
-        client, "Acme;;TBOX;10;2025-01-01;2025-12-31\nBolt;;TBOX;5;2025-01-01;2026-12-31\n"
-    )
-
-    assert response.status_code == 200
-    content = response.content.decode()
-    assert 'data-testid="import-preview" data-ok="1" data-rows="2"' in content
-    assert 'data-product="TBOX" data-debit="20"' in content
-    assert 'data-import-line="2"' in content and 'data-import-line="3"' in content
-    assert _confirm_token(response)
-    assert 'portal/js/import.js' in content and "data-import-progress" in content
-    assert not Client.objects.exists()
-
-
-def test_confirming_imports_once_and_redirects_with_a_message(
-    client, partner_user, alpha, tbox, grant
-):
-    grant(alpha, tbox, 100)
-    client.force_login(partner_user)
-    token = _confirm_token(_upload(client, "Acme;;TBOX;10;2025-01-01;2025-12-31\n"))
-
-    response = client.post("/clients/import/", {"step": "confirm", "token": token}, follow=True)
-    again = client.post("/clients/import/", {"step": "confirm", "token": token}, follow=True)
-
-    assert response.redirect_chain[-1][0] == "/clients/"
-    assert b'role="status"' in response.content
-    assert again.redirect_chain[-1][0] == "/clients/"
-    assert Subscription.objects.count() == 1
-    assert _balance(alpha, tbox) == 90
-
-
-def test_a_bad_file_is_refused_line_by_line_with_no_confirm_button(
-    client, partner_user, alpha, tbox, grant
-):
-    grant(alpha, tbox, 5)
-    client.force_login(partner_user)
-
-    response = _upload(
-        client,
-        "Acme;;TBOX;10;2025-01-01;2025-12-31\nBolt;;NOPE;1;2025-01-01;2025-12-31\n",
-    )
-
-    content = response.content.decode()
-    assert 'data-ok="0"' in content
-    assert "line 3:" in content
-    assert "5 licenses are missing in the pool of Alpha Distribution" in content
-    assert 'data-testid="import-confirm"' not in content
-    assert not Client.objects.exists()
-
-
-def test_a_confirm_without_a_previewed_token_changes_nothing(
-    client, partner_user, alpha, tbox, grant
-):
-    from subscriptions.tokens import issue_token
-
-    client.force_login(partner_user)
-
-    response = client.post(
-        "/clients/import/", {"step": "confirm", "token": issue_token(partner_user)}
-    )
-
-    assert response.status_code == 302
-    assert response["Location"] == "/clients/import/"
-    assert not Client.objects.exists()
-
-
-def test_a_reseller_imports_its_own_clients_only(
-    client, reseller_user, alpha, alpha_reseller, beta, tbox, grant
-):
-    grant(alpha_reseller, tbox, 10)
-    Organization = type(alpha)
-    Organization.objects.create(kind="reseller", name="Other Revente", parent=alpha)
-    client.force_login(reseller_user)
-
-    refused = _upload(client, "Bolt;Other Revente;TBOX;1;2025-01-01;2025-12-31\n")
-    assert "line 2:" in refused.content.decode()
-
-    token = _confirm_token(_upload(client, "Acme;;TBOX;2;2025-01-01;2025-12-31\n"))
-    client.post("/clients/import/", {"step": "confirm", "token": token})
-
-    assert Client.objects.get(name="Acme").reseller == alpha_reseller
-    assert _balance(alpha_reseller, tbox) == 8
-
-
-def test_staff_choose_the_partner(client, staff, beta, tbox, grant):
-    grant(beta, tbox, 10)
-    client.force_login(staff)
-
-    token = _confirm_token(
-        _upload(client, "Acme;;TBOX;2;2025-01-01;2025-12-31\n", partner=str(beta.pk))
-    )
-    client.post("/clients/import/", {"step": "confirm", "token": token})
-
-    assert Client.objects.get(name="Acme").partner == beta
-
-
-def test_a_confirm_after_the_pool_was_spent_is_refused_with_the_report(
-    client, partner_user, alpha, tbox, grant
-):
-    grant(alpha, tbox, 10)
-    client.force_login(partner_user)
-    token = _confirm_token(_upload(client, "Acme;;TBOX;10;2025-01-01;2025-12-31\n"))
-    services.create_client(
-        actor=partner_user, partner=alpha, name="Meanwhile", product=tbox, users=5, years=1,
-        start_date=datetime.date.today() + datetime.timedelta(days=2),
-    )
-
-    response = client.post(
-        "/clients/import/", {"step": "confirm", "token": token}, HTTP_ACCEPT_LANGUAGE="en"
-    )
-
-    assert response.status_code == 200
-    assert "5 licenses are missing in the pool of Alpha Distribution" in response.content.decode()
-    assert not Client.objects.filter(name="Acme").exists()
-    assert _balance(alpha, tbox) == 5
-
-
-def test_a_nul_character_is_a_bad_line_not_a_crash(client, partner_user, alpha, tbox, grant):
-    grant(alpha, tbox, 10)
-    client.force_login(partner_user)
-
-    response = _upload(client, "Ac\x00me;;TBOX;1;2025-01-01;2025-12-31\n")
-
-    assert response.status_code == 200
-    assert "line 2:" in response.content.decode()
-    assert not Client.objects.exists()

@@ -5,7 +5,6 @@ them: whatever path changes a client or a product, the lists and the scope follo
 on SQLite and PostgreSQL alike."""
 
 import datetime
-import re
 
 import pytest
 from django.db import connection
@@ -14,16 +13,14 @@ from rest_framework.test import APIClient
 
 from subscriptions.dates import local_today
 from subscriptions.models import Client, Product, Subscription
+from tests.helpers import html
 
-
-@pytest.fixture(autouse=True)
-def plain_http(settings):
-    settings.SECURE_SSL_REDIRECT = False
+pytestmark = pytest.mark.usefixtures("plain_http")
 
 
 def row_ids(response):
     assert response.status_code == 200
-    return [int(i) for i in re.findall(rb'data-subscription-id="(\d+)"', response.content)]
+    return html.row_ids(response)
 
 
 def listed(user, url="/clients/?per_page=500"):

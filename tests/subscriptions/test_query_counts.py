@@ -3,21 +3,17 @@
 import datetime
 
 import pytest
-from django.db import connection
 from django.test import Client as HttpClient
-from django.test.utils import CaptureQueriesContext
 
 from subscriptions import services
 from subscriptions.models import Subscription
+from tests.helpers.web import queries_for
 
 # Session, user, membership, then the page's own reads; a margin for the middleware.
 BUDGET = 16
 
 
-@pytest.fixture(autouse=True)
-def plain_http(settings):
-    """These tests speak plain HTTP: production's redirect to HTTPS is not what they test."""
-    settings.SECURE_SSL_REDIRECT = False
+pytestmark = pytest.mark.usefixtures("plain_http")
 
 
 @pytest.fixture
@@ -51,13 +47,6 @@ def add_rows(alpha, alpha_reseller, tbox, tsend, grant, make_subscription, today
     return _add
 
 
-def queries(client, url):
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(captured)
-
-
 @pytest.fixture
 def partner_client(partner_user):
     client = HttpClient()
@@ -82,10 +71,10 @@ def test_a_page_runs_as_many_queries_for_200_rows_as_for_10(
     # Each look follows writes: the kept figures of the organization they changed are
     # brought up to date first, whatever the rows.
     add_rows(10)
-    small = queries(partner_client, url)
+    small = queries_for(partner_client, url)
     add_rows(190)
     assert Subscription.objects.count() == 200
-    large = queries(partner_client, url)
+    large = queries_for(partner_client, url)
     assert large == small
     with django_assert_max_num_queries(BUDGET):
         partner_client.get(url)
@@ -97,9 +86,9 @@ def test_the_renewal_form_runs_as_many_queries_for_200_rows_as_for_10(
     target = make_subscription(alpha, tbox, end=today + datetime.timedelta(days=10), users=2)
     url = f"/subscriptions/{target.pk}/renew/"
     add_rows(9)
-    small = queries(partner_client, url)
+    small = queries_for(partner_client, url)
     add_rows(190)
-    assert queries(partner_client, url) == small
+    assert queries_for(partner_client, url) == small
     with django_assert_max_num_queries(BUDGET):
         partner_client.get(url)
 
@@ -111,7 +100,7 @@ def test_the_client_record_runs_as_many_queries_for_many_subscriptions_as_for_on
     grant(alpha, tbox, 1000)
     first = make_subscription(alpha, tbox, end=today + datetime.timedelta(days=10), users=2)
     url = f"/clients/{first.client_id}/"
-    small = queries(partner_client, url)
+    small = queries_for(partner_client, url)
     for i in range(30):
         sub = make_subscription(
             alpha,
@@ -121,7 +110,7 @@ def test_the_client_record_runs_as_many_queries_for_many_subscriptions_as_for_on
         )
         if not i % 2:
             services.renew_subscription(actor=partner_user, subscription_id=sub.pk, years=1)
-    assert queries(partner_client, url) == small
+    assert queries_for(partner_client, url) == small
     with django_assert_max_num_queries(BUDGET):
         partner_client.get(url)
 
@@ -147,9 +136,9 @@ def test_a_staff_page_runs_as_many_queries_for_200_rows_as_for_10(
 ):
     staff_client.get(url)  # on PostgreSQL, the kept figures built
     add_rows(10)
-    small = queries(staff_client, url)
+    small = queries_for(staff_client, url)
     add_rows(190)
-    assert queries(staff_client, url) == small
+    assert queries_for(staff_client, url) == small
     with django_assert_max_num_queries(BUDGET):
         staff_client.get(url)
 
@@ -158,7 +147,7 @@ def test_a_deep_page_runs_as_many_queries_as_the_first_and_past_the_end_is_a_404
     partner_client, add_rows
 ):
     add_rows(200)
-    first = queries(partner_client, "/clients/?per_page=10")
-    assert queries(partner_client, "/clients/?per_page=10&page=20") == first
-    assert queries(partner_client, "/clients/?per_page=10&page=15&sort=-end") == first
+    first = queries_for(partner_client, "/clients/?per_page=10")
+    assert queries_for(partner_client, "/clients/?per_page=10&page=20") == first
+    assert queries_for(partner_client, "/clients/?per_page=10&page=15&sort=-end") == first
     assert partner_client.get("/clients/?per_page=10&page=21").status_code == 404

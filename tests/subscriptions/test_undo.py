@@ -3,35 +3,16 @@
 import datetime
 
 import pytest
-from django.db import connection
-from django.db.models import Sum
-from django.urls import reverse
 from django.utils import timezone
 
 from subscriptions import services
-from subscriptions.models import LicenseMovement, LicensePool, MovementKind, Subscription, Term
+from subscriptions.models import LicenseMovement, MovementKind, Subscription, Term
 from subscriptions.services import OperationRefused
 from subscriptions.status import Status
-from subscriptions.tokens import issue_token
+from tests.helpers.ledger import balance, ledger_matches, status_of
+from tests.helpers.markers import racing
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def expiring(alpha, tbox, grant, make_subscription, today):
-    grant(alpha, tbox, 100)
-    return make_subscription(
-        alpha, tbox, start=today - datetime.timedelta(days=300),
-        end=today + datetime.timedelta(days=30), users=5,
-    )
-
-
-def balance(organization, product):
-    return LicensePool.objects.get(organization=organization, product=product).balance
-
-
-def status_of(subscription):
-    return Subscription.objects.with_status().get(pk=subscription.pk).status
 
 
 def test_it_refunds_the_renewal_and_restores_the_status(expiring, partner_user, alpha, tbox):
@@ -51,8 +32,7 @@ def test_it_refunds_the_renewal_and_restores_the_status(expiring, partner_user, 
     assert term.cancelled_at is not None and term.cancelled_by == partner_user
     reversal = LicenseMovement.objects.get(kind=MovementKind.REVERSAL)
     assert reversal.quantity == 10 and reversal.term == term
-    pool = LicensePool.objects.get(organization=alpha, product=tbox)
-    assert pool.movements.aggregate(total=Sum("quantity"))["total"] == pool.balance
+    assert ledger_matches(alpha, tbox)
 
 
 def test_it_refuses_a_second_cancel(expiring, partner_user, alpha, tbox):
@@ -126,76 +106,9 @@ def test_it_refunds_a_reseller_client_to_the_reseller_pool(
     assert balance(alpha_reseller, tbox) == 20
 
 
-# --- the screen -----------------------------------------------------------------------
-
-
-def test_the_client_record_offers_the_button_and_strikes_the_cancelled_term(
-    client, expiring, partner_user
-):
-    services.renew_subscription(actor=partner_user, subscription_id=expiring.pk, years=1)
-    client.force_login(partner_user)
-    page = client.get(reverse("client_detail", args=[expiring.client_id]))
-    assert 'data-testid="cancel-renewal"' in page.content.decode()
-
-    url = reverse("cancel_renewal", args=[expiring.pk])
-    confirm = client.get(url)
-    assert confirm.status_code == 200
-    assert 'data-testid="confirm-cancel-renewal"' in confirm.content.decode()
-    response = client.post(url, {"token": issue_token(partner_user)})
-    assert response.status_code == 302
-    assert response["Location"] == reverse("client_detail", args=[expiring.client_id])
-
-    page = client.get(reverse("client_detail", args=[expiring.client_id])).content.decode()
-    assert 'data-cancelled="1"' in page
-    assert 'data-testid="term-cancelled"' in page
-    assert 'data-testid="cancel-renewal"' not in page
-
-
-def test_a_second_post_is_refused_with_a_message(client, expiring, partner_user, alpha, tbox):
-    services.renew_subscription(actor=partner_user, subscription_id=expiring.pk, years=1)
-    client.force_login(partner_user)
-    url = reverse("cancel_renewal", args=[expiring.pk])
-    client.post(url, {"token": issue_token(partner_user)})
-    again = client.post(url, {"token": issue_token(partner_user)})
-    assert again.status_code == 200
-    assert 'data-testid="refusal"' in again.content.decode()
-    assert balance(alpha, tbox) == 100
-
-
-def test_read_only_users_get_403_and_other_partners_404(
-    client, expiring, partner_user, viewer_user, other_partner_user
-):
-    services.renew_subscription(actor=partner_user, subscription_id=expiring.pk, years=1)
-    url = reverse("cancel_renewal", args=[expiring.pk])
-    client.force_login(viewer_user)
-    assert client.post(url, {"token": issue_token(viewer_user)}).status_code == 403
-    client.force_login(other_partner_user)
-    assert client.post(url, {"token": issue_token(other_partner_user)}).status_code == 404
-    assert status_of(expiring) == Status.RENEWED
-
-
 # --- concurrency ----------------------------------------------------------------------
 
-postgres_only = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="concurrent transactions need PostgreSQL"
-    ),
-]
-
-
-def _ledger_matches(pool):
-    pool.refresh_from_db()
-    total = pool.movements.aggregate(total=Sum("quantity"))["total"]
-    assert total == pool.balance
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="concurrent transactions need PostgreSQL"
-)
+@racing
 def test_two_racing_cancels_refund_once(expiring, partner_user, staff, alpha, tbox):
     from tests.subscriptions.test_concurrency import run_together
 
@@ -209,14 +122,10 @@ def test_two_racing_cancels_refund_once(expiring, partner_user, staff, alpha, tb
     assert all(isinstance(v, OperationRefused) for k, v in outcomes if k == "error")
     assert balance(alpha, tbox) == 100
     assert LicenseMovement.objects.filter(kind=MovementKind.REVERSAL).count() == 1
-    _ledger_matches(LicensePool.objects.get(organization=alpha, product=tbox))
+    assert ledger_matches(alpha, tbox)
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="concurrent transactions need PostgreSQL"
-)
+@racing
 def test_a_cancel_racing_a_renewal_stays_consistent(expiring, partner_user, alpha, tbox):
     from tests.subscriptions.test_concurrency import run_together
 
@@ -235,4 +144,4 @@ def test_a_cancel_racing_a_renewal_stays_consistent(expiring, partner_user, alph
     assert (sub.term_start, sub.term_end) == (latest.start_date, latest.end_date)
     debited = sum(t.licenses for t in live)
     assert balance(alpha, tbox) == 100 - debited
-    _ledger_matches(LicensePool.objects.get(organization=alpha, product=tbox))
+    assert ledger_matches(alpha, tbox)

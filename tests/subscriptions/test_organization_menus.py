@@ -1,150 +1,28 @@
-"""The licenses page at a publisher's scale, as its users see it: every pool still has its
-hook (cards for a few pools, a compact table for many), the long organization menus are
-capped and keep the organization chosen, and their search answers from the user's scope
-only."""
-
-import re
+"""The organization menus of the screens (licenses, allocation, client list, new client) at
+a publisher's scale: capped, keeping the organization chosen, each with a search whose
+options (/organizations/options/) answer from the user's scope only."""
 
 import pytest
-from django.db import connection
-from django.test import Client as HttpClient
-from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Organization, OrganizationKind
 from subscriptions.models import LicenseMovement, LicensePool, MovementKind
 from subscriptions.organization_menus import CHOICES_MAX
-from subscriptions.templatetags.pools import POOL_CARDS_MAX
 from subscriptions.tokens import issue_token
-from tests.subscriptions import test_views
-from tests.subscriptions.test_views import by_testid, elements
+from tests.helpers.html import elements
+from tests.helpers.html import options as options_of
+
+pytestmark = pytest.mark.usefixtures("plain_http")
 
 OPTIONS = "/organizations/options/"
-# The same English-speaking clients, over plain HTTP (autouse), as the screens' tests.
-browse, plain_http = test_views.browse, test_views.plain_http
-
-
-def pool_hooks(response):
-    return {
-        (int(e.attrs["data-pool-id"]), e.attrs["data-product"]): e.text
-        for e in by_testid(response, "pool-balance")
-    }
-
-
-def expected_hooks(pools):
-    return {(pool.pk, pool.product.code): str(pool.balance) for pool in pools}
-
-
-@pytest.fixture
-def many_pools(alpha, alpha_reseller, beta, tbox, tsend, grant):
-    """Alpha and its reseller hold three pools; seven more partners hold two each: more
-    pools than cards are shown for."""
-    grant(alpha, tbox, 100)
-    grant(alpha, tsend, 40)
-    grant(alpha_reseller, tbox, 50)
-    for index in range(7):
-        partner = beta if index == 0 else Organization.objects.create(
-            kind=OrganizationKind.PARTNER, name=f"Partenaire {index:02d}"
-        )
-        grant(partner, tbox, 10 + index)
-        grant(partner, tsend, 1000 * index + 7)
-    assert LicensePool.objects.count() > POOL_CARDS_MAX
 
 
 def menu(response, name):
     """The <option>s of the <select name=...>: [(value, label, selected)]."""
-    html = response.content.decode()
-    found = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S)
-    assert found, f"no <select name={name}>"
-    return options_of(found.group(1))
-
-
-def options_of(html):
-    return [
-        (value, label, bool(selected))
-        for value, selected, label in re.findall(
-            r'<option value="([^"]*)"( selected)?>([^<]*)</option>', html
-        )
-    ]
+    return options_of(response, name)
 
 
 def search_boxes(response):
     return elements(response, lambda tag, attrs: "data-organization-search" in attrs)
-
-
-# --- pools ----------------------------------------------------------------------------------
-
-
-def test_staff_see_every_pool_in_a_compact_table(browse, many_pools, staff):
-    response = browse(staff).get("/licenses/")
-    assert pool_hooks(response) == expected_hooks(LicensePool.objects.all())
-    [table] = by_testid(response, "pool-table")
-    assert table.tag == "table"
-    [count] = by_testid(response, "pool-count")
-    assert count.text == f"{LicensePool.objects.count()} pools"
-    # Digits only, never grouped ("6 007", "6,007"), whatever the language.
-    french = HttpClient(headers={"accept-language": "fr"})
-    french.force_login(staff)
-    assert "6007" in pool_hooks(french.get("/licenses/")).values()
-    # The allocation page shows them the same way.
-    allocate = browse(staff).get("/licenses/allocate/")
-    assert pool_hooks(allocate) == expected_hooks(LicensePool.objects.all())
-    assert by_testid(allocate, "pool-table")
-
-
-def test_a_partner_still_sees_cards_of_its_own_and_its_resellers_pools(
-    browse, many_pools, partner_user, reseller_user, alpha, alpha_reseller
-):
-    response = browse(partner_user).get("/licenses/")
-    assert pool_hooks(response) == expected_hooks(
-        LicensePool.objects.filter(organization__in=[alpha, alpha_reseller])
-    )
-    assert not by_testid(response, "pool-table")
-    assert len(elements(response, lambda tag, attrs: "pool-card" in attrs.get("class", ""))) == 3
-    reseller_page = browse(reseller_user).get("/licenses/")
-    assert pool_hooks(reseller_page) == expected_hooks(
-        LicensePool.objects.filter(organization=alpha_reseller)
-    )
-
-
-@pytest.mark.parametrize("partners", [1, POOL_CARDS_MAX + 1])
-def test_organization_names_are_escaped_in_cards_and_table(browse, staff, tbox, grant, partners):
-    for index in range(partners):
-        grant(
-            Organization.objects.create(
-                kind=OrganizationKind.PARTNER, name=f"<b>Evil {index}</b> & Co"
-            ),
-            tbox,
-            5,
-        )
-    html = browse(staff).get("/licenses/").content.decode()
-    assert "<b>Evil" not in html
-    assert "&lt;b&gt;Evil 0&lt;/b&gt; &amp; Co" in html
-
-
-def test_the_page_runs_as_many_queries_for_many_pools_as_for_a_few(
-    browse, staff, partner_user, alpha, tbox, tsend, grant
-):
-    grant(alpha, tbox, 10)
-
-    def queries(user):
-        client = browse(user)
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get("/licenses/").status_code == 200
-        return len(captured)
-
-    few = {user.pk: queries(user) for user in (staff, partner_user)}
-    for index in range(CHOICES_MAX // 2 + 5):
-        partner = Organization.objects.create(
-            kind=OrganizationKind.PARTNER, name=f"Partenaire {index:03d}"
-        )
-        reseller = Organization.objects.create(
-            kind=OrganizationKind.RESELLER, name=f"Revente {index:03d}", parent=alpha
-        )
-        for organization, product in ((partner, tbox), (partner, tsend), (reseller, tbox)):
-            LicensePool.objects.create(organization=organization, product=product, balance=3)
-    assert LicensePool.objects.count() > 300
-    assert Organization.objects.count() > CHOICES_MAX
-    assert {user.pk: queries(user) for user in (staff, partner_user)} == few
 
 
 # --- capped menus ---------------------------------------------------------------------------

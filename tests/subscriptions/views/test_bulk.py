@@ -1,29 +1,13 @@
 """Bulk renewal in the browser: tick rows of Clients à renouveler, preview, OK."""
 
 import datetime
-import re
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from django.test import Client as HttpClient
 
 from subscriptions.models import LicenseMovement, LicensePool, Term
-from tests.subscriptions.test_views import by_testid, elements
-
-
-@pytest.fixture(autouse=True)
-def plain_http(settings):
-    settings.SECURE_SSL_REDIRECT = False
-
-
-@pytest.fixture
-def browse(db):
-    def _browse(user):
-        client = HttpClient(headers={"accept-language": "en"})
-        client.force_login(user)
-        return client
-
-    return _browse
+from tests.helpers.html import by_testid, elements, hidden_fields
+from tests.helpers.ledger import balance
 
 
 @pytest.fixture
@@ -38,19 +22,8 @@ def due(make_subscription, today):
     return _due
 
 
-def _balance(organization, product):
-    return LicensePool.objects.get(organization=organization, product=product).balance
-
-
 def _confirm_data(response):
-    html = response.content.decode()
-    start = html.index('data-testid="bulk-confirm-form"')
-    end = html.index("</form>", start)
-    fragment = html[start:end]
-    data = {}
-    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', fragment):
-        data.setdefault(name, []).append(value)
-    return data
+    return hidden_fields(response, "bulk-confirm-form")
 
 
 def test_each_row_of_the_renewals_list_has_a_box_in_a_form_posting_to_bulk(
@@ -58,10 +31,13 @@ def test_each_row_of_the_renewals_list_has_a_box_in_a_form_posting_to_bulk(
 ):
     subscription = due(alpha, tbox)
     response = browse(partner_user).get("/renewals/")
-    html = response.content.decode()
-    form_start = html.index('action="/renewals/bulk/"')
-    box = html.index(f'name="subscriptions" value="{subscription.pk}"')
-    assert form_start < box < html.index("</form>", form_start)
+    boxes = elements(
+        response,
+        lambda tag, attrs: attrs.get("name") == "subscriptions"
+        and attrs.get("value") == str(subscription.pk),
+        within=lambda tag, attrs: tag == "form" and attrs.get("action") == "/renewals/bulk/",
+    )
+    assert boxes
 
 
 def test_read_only_users_get_no_boxes_and_a_403_on_bulk(
@@ -72,7 +48,7 @@ def test_read_only_users_get_no_boxes_and_a_403_on_bulk(
     assert 'name="subscriptions"' not in browse(viewer_user).get("/renewals/").content.decode()
     response = browse(viewer_user).post("/renewals/bulk/", {"subscriptions": [subscription.pk]})
     assert response.status_code == 403
-    assert _balance(alpha, tbox) == 100
+    assert balance(alpha, tbox) == 100
 
 
 def test_the_preview_shows_each_term_and_cost_and_the_debit_per_pool_then_ok_renews(
@@ -102,12 +78,12 @@ def test_the_preview_shows_each_term_and_cost_and_the_debit_per_pool_then_ok_ren
     assert sorted(int(line.attrs["data-licenses"]) for line in lines) == [6, 8, 10]
     new_start = selection[0].term_end + datetime.timedelta(days=1)
     assert {line.attrs["data-start"] for line in lines} == {new_start.isoformat()}
-    assert _balance(alpha, tbox) == 100  # a preview changes nothing
+    assert balance(alpha, tbox) == 100  # a preview changes nothing
 
     confirm = client.post("/renewals/bulk/", _confirm_data(preview))
     assert confirm.status_code == 302
     assert confirm["Location"] == "/renewals/"
-    assert (_balance(alpha, tbox), _balance(alpha_reseller, tbox)) == (86, 40)
+    assert (balance(alpha, tbox), balance(alpha_reseller, tbox)) == (86, 40)
     assert LicenseMovement.objects.filter(kind="renewal").count() == 3
     page = client.get("/renewals/")
     assert elements(page, lambda tag, attrs: attrs.get("role") in ("status", "alert"))
@@ -115,7 +91,7 @@ def test_the_preview_shows_each_term_and_cost_and_the_debit_per_pool_then_ok_ren
     # The same confirmation again (double click, retry): nothing more.
     again = client.post("/renewals/bulk/", _confirm_data(preview))
     assert again.status_code == 302
-    assert (_balance(alpha, tbox), _balance(alpha_reseller, tbox)) == (86, 40)
+    assert (balance(alpha, tbox), balance(alpha_reseller, tbox)) == (86, 40)
 
 
 def test_all_rows_matching_the_filters_selects_the_filtered_rows(
@@ -144,7 +120,7 @@ def test_a_short_pool_is_shown_with_what_is_missing_and_nothing_is_renewed(
     error = by_testid(preview, "bulk-error")
     assert error and "2 licenses of TBox are missing" in error[0].text
     assert not by_testid(preview, "bulk-confirm-form")
-    assert _balance(alpha, tbox) == 5
+    assert balance(alpha, tbox) == 5
 
 
 def test_a_confirmation_refused_under_way_re_renders_with_the_message(
@@ -161,7 +137,7 @@ def test_a_confirmation_refused_under_way_re_renders_with_the_message(
     response = client.post("/renewals/bulk/", _confirm_data(preview))
     assert response.status_code == 200
     assert by_testid(response, "bulk-error")
-    assert _balance(alpha, tbox) == 7
+    assert balance(alpha, tbox) == 7
     assert Term.objects.filter(subscription=selection[1], kind="renewal").count() == 0
 
 
@@ -177,7 +153,7 @@ def test_an_id_out_of_scope_is_404_and_nothing_changes(
     assert client.post("/renewals/bulk/", {"subscriptions": ["abc"]}).status_code == 404
     data = {"subscriptions": [mine.pk, theirs.pk], "confirm": "1", "years": "1"}
     assert client.post("/renewals/bulk/", data).status_code == 404
-    assert (_balance(alpha, tbox), _balance(beta, tbox)) == (100, 100)
+    assert (balance(alpha, tbox), balance(beta, tbox)) == (100, 100)
 
 
 def test_a_confirmation_without_a_valid_token_changes_nothing(
@@ -189,7 +165,7 @@ def test_a_confirmation_without_a_valid_token_changes_nothing(
         "/renewals/bulk/", {"subscriptions": [subscription.pk], "confirm": "1", "token": "x"}
     )
     assert response.status_code == 400
-    assert _balance(alpha, tbox) == 100
+    assert balance(alpha, tbox) == 100
 
 
 def test_get_is_not_allowed(browse, partner_user, alpha, tbox):
