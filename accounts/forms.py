@@ -8,7 +8,7 @@ from django.contrib.auth.forms import PasswordResetForm, UsernameField
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
-from subscriptions.forms import BootstrapFormMixin
+from portal.forms import BootstrapFormMixin
 
 from .models import (
     DEFAULT_REMINDER_DAYS,
@@ -80,7 +80,7 @@ class InvitationForm(PasswordResetForm):
 
 
 class OrganizationSettingsForm(BootstrapFormMixin, forms.ModelForm):
-    """A partner's own renewal window and reminder days (DESIGN.md rule 16)."""
+    """A partner's own renewal window and reminder days (docs/rules.md, rule 16)."""
 
     renewal_window_months = forms.IntegerField(
         label=_("Renewal window (months)"),

@@ -18,30 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from subscriptions.views import manager_required
-
+from .access import manager_required, organization_required
 from .forms import InvitationForm, InviteUserForm, OrganizationSettingsForm, RoleForm
 from .models import Membership, Organization, OrganizationKind, Scope
 
 User = get_user_model()
 
 CANNOT_DEACTIVATE_SELF = gettext_lazy("You cannot deactivate your own account.")
-
-
-def organization_required(view):
-    """Users are managed per organization; publisher staff, who belong to none, use the
-    admin, where every account is."""
-
-    def wrapped(request, *args, **kwargs):
-        if Scope.for_user(request.user).organization_id is None:
-            if request.user.is_staff:
-                return redirect("admin:auth_user_changelist")
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
 
 
 def _members(request):
@@ -193,7 +176,7 @@ def user_resend(request, pk):
 @manager_required
 @require_http_methods(["GET", "POST"])
 def organization_settings(request):
-    """A partner's own renewal window and reminder days (DESIGN.md rule 16).
+    """A partner's own renewal window and reminder days (docs/rules.md, rule 16).
 
     Only the partner's managers: its resellers follow the partner's settings and get 403
     (they have nothing to change), as do read-only users; publisher staff set them per
