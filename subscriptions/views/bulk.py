@@ -1,7 +1,6 @@
 """Bulk renewal (rule 13): a selection from the renewals list, previewed, then renewed in
 one transaction."""
 
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404

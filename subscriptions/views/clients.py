@@ -1,7 +1,6 @@
 """A client's record (its subscriptions, terms and license movements) and the creation
 of a client with its first subscription."""
 
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied

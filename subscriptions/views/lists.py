@@ -1,7 +1,6 @@
 """The two lists of subscriptions: the client list and the clients to renew (rule 15's
 "not renewing" ones listed on request). Both filter, sort, page and export alike."""
 
-
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import gettext as _

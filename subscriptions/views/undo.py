@@ -1,6 +1,5 @@
 """Undoing a renewal (rule 14) and marking a subscription as not renewing (rule 15)."""
 
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
