@@ -4,12 +4,14 @@ their organization (publisher staff manage everyone in the admin)."""
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import PasswordResetForm, UsernameField
+from django.contrib.auth.forms import UsernameField
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
-from subscriptions.forms import BootstrapFormMixin
+from portal.forms import BootstrapFormMixin
 
+# The invitation e-mail moved out of the screens; its old name stays importable here.
+from .invitations import InvitationForm as InvitationForm
 from .models import (
     DEFAULT_REMINDER_DAYS,
     MAX_REMINDER_THRESHOLDS,
@@ -17,13 +19,9 @@ from .models import (
     Role,
     parse_reminder_days,
 )
+from .services import CANNOT_DEMOTE_SELF, USERNAME_TAKEN
 
 User = get_user_model()
-
-USERNAME_TAKEN = _("This username is already taken: choose another one.")
-CANNOT_DEMOTE_SELF = _(
-    "You cannot take away your own manager role: ask another manager of your organization."
-)
 
 
 class InviteUserForm(BootstrapFormMixin, forms.Form):
@@ -67,20 +65,8 @@ class RoleForm(BootstrapFormMixin, forms.Form):
         return role
 
 
-class InvitationForm(PasswordResetForm):
-    """Django's password-reset e-mail, sent to one invited user whose password is not set
-    yet (the stock form skips such users, so it would never reach a new account)."""
-
-    def __init__(self, *args, user, **kwargs):
-        self.invited_user = user
-        super().__init__({"email": user.email}, *args, **kwargs)
-
-    def get_users(self, email):
-        return [self.invited_user]
-
-
 class OrganizationSettingsForm(BootstrapFormMixin, forms.ModelForm):
-    """A partner's own renewal window and reminder days (DESIGN.md rule 16)."""
+    """A partner's own renewal window and reminder days (docs/rules.md, rule 16)."""
 
     renewal_window_months = forms.IntegerField(
         label=_("Renewal window (months)"),

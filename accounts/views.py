@@ -3,54 +3,36 @@ to a locked-out login.
 
 Access, as everywhere in the portal: read-only users get 403 before anything else;
 a user of another organization is a 404 (the queryset holds only the manager's own
-organization); publisher staff manage everyone in the admin.
+organization); publisher staff manage everyone in the admin. The views read through
+`selectors` and write through `services`, which check the actor again.
 """
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.forms.utils import ErrorDict
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from subscriptions.views import manager_required
+from . import selectors, services
+from .access import manager_required, organization_required
+from .forms import InviteUserForm, OrganizationSettingsForm, RoleForm
+from .models import OrganizationKind, Scope
 
-from .forms import InvitationForm, InviteUserForm, OrganizationSettingsForm, RoleForm
-from .models import Membership, Organization, OrganizationKind, Scope
-
-User = get_user_model()
-
-CANNOT_DEACTIVATE_SELF = gettext_lazy("You cannot deactivate your own account.")
-
-
-def organization_required(view):
-    """Users are managed per organization; publisher staff, who belong to none, use the
-    admin, where every account is."""
-
-    def wrapped(request, *args, **kwargs):
-        if Scope.for_user(request.user).organization_id is None:
-            if request.user.is_staff:
-                return redirect("admin:auth_user_changelist")
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
+# Its old home; the services own the message now.
+CANNOT_DEACTIVATE_SELF = services.CANNOT_DEACTIVATE_SELF
 
 
-def _members(request):
-    scope = Scope.for_user(request.user)
-    return (
-        User.objects.filter(membership__organization_id=scope.organization_id)
-        .select_related("membership")
-        .order_by("username", "pk")
-    )
+def _member_or_404(request, pk):
+    return get_object_or_404(selectors.members(actor=request.user), pk=pk)
+
+
+def _refused(form, refusal):
+    field = refusal.field if refusal.field in form.fields else None
+    form.add_error(field, refusal.message)
 
 
 @require_GET
@@ -62,23 +44,8 @@ def user_list(request):
         request,
         "accounts/user_list.html",
         {
-            "members": _members(request),
+            "members": selectors.members(actor=request.user),
             "organization_name": Scope.for_user(request.user).organization_name,
-        },
-    )
-
-
-def send_invitation(request, user):
-    form = InvitationForm(user=user)
-    form.is_valid()
-    form.save(
-        request=request,
-        use_https=request.is_secure(),
-        subject_template_name="accounts/invitation_subject.txt",
-        email_template_name="accounts/invitation_email.txt",
-        extra_email_context={
-            "organization_name": Scope.for_user(request.user).organization_name,
-            "invited_by": request.user.get_full_name() or request.user.get_username(),
         },
     )
 
@@ -88,30 +55,31 @@ def send_invitation(request, user):
 @organization_required
 @require_http_methods(["GET", "POST"])
 def user_invite(request):
-    scope = Scope.for_user(request.user)
     form = InviteUserForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        with transaction.atomic():
-            user = User(
+        try:
+            user = services.user_invite(
+                actor=request.user,
                 username=data["username"],
                 email=data["email"],
                 first_name=data["first_name"],
                 last_name=data["last_name"],
+                role=data["role"],
+                # The link in the e-mail leads back to the host the manager used.
+                domain=request.get_host(),
+                use_https=request.is_secure(),
             )
-            # No password until the invited person chooses one through the e-mailed link.
-            user.set_unusable_password()
-            user.save()
-            Membership.objects.create(
-                user=user, organization_id=scope.organization_id, role=data["role"]
+        except services.AccountRefused as refusal:
+            _refused(form, refusal)
+        else:
+            messages.success(
+                request,
+                _("%(username)s was invited: an e-mail to %(email)s lets them choose a "
+                  "password.")
+                % {"username": user.username, "email": user.email},
             )
-        send_invitation(request, user)
-        messages.success(
-            request,
-            _("%(username)s was invited: an e-mail to %(email)s lets them choose a password.")
-            % {"username": user.username, "email": user.email},
-        )
-        return redirect("account_users")
+            return redirect("account_users")
     return render(request, "accounts/user_invite.html", {"form": form})
 
 
@@ -120,7 +88,7 @@ def user_invite(request):
 @organization_required
 @require_http_methods(["GET", "POST"])
 def user_edit(request, pk):
-    member = get_object_or_404(_members(request), pk=pk)
+    member = _member_or_404(request, pk)
     form = RoleForm(
         request.POST if request.method == "POST" else None,
         initial={"role": member.membership.role},
@@ -128,14 +96,20 @@ def user_edit(request, pk):
         acting_user=request.user,
     )
     if request.method == "POST" and form.is_valid():
-        Membership.objects.filter(user=member).update(role=form.cleaned_data["role"])
-        member.refresh_from_db()
-        messages.success(
-            request,
-            _("%(username)s is now %(role)s.")
-            % {"username": member.username, "role": member.membership.get_role_display()},
-        )
-        return redirect("account_users")
+        try:
+            services.membership_change_role(
+                actor=request.user, member=member, role=form.cleaned_data["role"]
+            )
+        except services.AccountRefused as refusal:
+            _refused(form, refusal)
+        else:
+            member.refresh_from_db()
+            messages.success(
+                request,
+                _("%(username)s is now %(role)s.")
+                % {"username": member.username, "role": member.membership.get_role_display()},
+            )
+            return redirect("account_users")
     return render(
         request,
         "accounts/user_edit.html",
@@ -148,11 +122,12 @@ def user_edit(request, pk):
 @manager_required
 @organization_required
 def user_set_active(request, pk, active):
-    member = get_object_or_404(_members(request), pk=pk)
-    if member.pk == request.user.pk:
-        messages.error(request, CANNOT_DEACTIVATE_SELF)
+    member = _member_or_404(request, pk)
+    try:
+        services.user_set_active(actor=request.user, member=member, active=active)
+    except services.AccountRefused as refusal:
+        messages.error(request, refusal.message)
         return redirect("account_user_edit", pk=member.pk)
-    User.objects.filter(pk=member.pk).update(is_active=active)
     if active:
         messages.success(request, _("%(username)s can log in again.") % {"username": member})
     else:
@@ -176,13 +151,17 @@ def user_reactivate(request, pk):
 @manager_required
 @organization_required
 def user_resend(request, pk):
-    member = get_object_or_404(_members(request), pk=pk)
-    if member.has_usable_password() or not member.is_active:
-        messages.info(request, _("%(username)s has already chosen a password.") % {
-            "username": member
-        })
+    member = _member_or_404(request, pk)
+    try:
+        services.invitation_resend(
+            actor=request.user,
+            member=member,
+            domain=request.get_host(),
+            use_https=request.is_secure(),
+        )
+    except services.AccountRefused as refusal:
+        messages.info(request, refusal.message)
     else:
-        send_invitation(request, member)
         messages.success(
             request, _("The invitation was sent again to %(email)s.") % {"email": member.email}
         )
@@ -193,7 +172,7 @@ def user_resend(request, pk):
 @manager_required
 @require_http_methods(["GET", "POST"])
 def organization_settings(request):
-    """A partner's own renewal window and reminder days (DESIGN.md rule 16).
+    """A partner's own renewal window and reminder days (docs/rules.md, rule 16).
 
     Only the partner's managers: its resellers follow the partner's settings and get 403
     (they have nothing to change), as do read-only users; publisher staff set them per
@@ -204,16 +183,27 @@ def organization_settings(request):
         if request.user.is_staff:
             return redirect("admin:accounts_partner_changelist")
         raise PermissionDenied
-    organization = get_object_or_404(Organization, pk=scope.organization_id)
+    organization = selectors.own_partner(actor=request.user)
+    if organization is None:
+        raise Http404
     form = OrganizationSettingsForm(
         request.POST if request.method == "POST" else None, instance=organization
     )
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("The settings of %(organization)s were saved.") % {
-            "organization": organization.name
-        })
-        return redirect("account_organization")
+        try:
+            services.organization_update_settings(
+                actor=request.user,
+                organization=organization,
+                renewal_window_months=form.cleaned_data["renewal_window_months"],
+                reminder_days=form.cleaned_data["reminder_days"],
+            )
+        except services.AccountRefused as refusal:
+            _refused(form, refusal)
+        else:
+            messages.success(request, _("The settings of %(organization)s were saved.") % {
+                "organization": organization.name
+            })
+            return redirect("account_organization")
     return render(
         request,
         "accounts/organization_settings.html",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
+from portal.forms import BootstrapFormMixin
 
 from . import services
 from .dates import local_today
@@ -29,37 +30,8 @@ TOKEN_INVALID = _(
 )
 
 
-class BootstrapFormMixin:
-    """Bootstrap 5 classes and ARIA attributes on every widget, errors included."""
-
-    def _apply_bootstrap(self):
-        for name, field in self.fields.items():
-            widget = field.widget
-            if isinstance(widget, forms.HiddenInput):
-                continue
-            if isinstance(widget, forms.RadioSelect | forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            if self._errors and name in self._errors:
-                css += " is-invalid"
-                widget.attrs["aria-invalid"] = "true"
-                widget.attrs["aria-describedby"] = f"{self.auto_id % name}_error"
-            widget.attrs["class"] = css
-
-    def full_clean(self):
-        super().full_clean()
-        self._apply_bootstrap()
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        self._apply_bootstrap()
-
-
 class TokenFormMixin:
-    """The hidden one-time token every form that moves licenses carries (CONTRACT.md).
+    """The hidden one-time token every form that moves licenses carries (docs/interface.md).
 
     A missing, forged or stale token is refused like bad input; its single use is
     enforced by the service, which answers AlreadyDone for a token seen before.

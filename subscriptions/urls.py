@@ -1,21 +1,25 @@
 from django.urls import path
 
-from . import import_views, organization_menus, views
+from . import organization_menus
+from .views import bulk, clients, imports, lists, renewal, undo
+
+# The package re-exports the view `licenses` under the module's name: import from the module.
+from .views.licenses import allocate, licenses
 
 urlpatterns = [
-    path("clients/", views.client_list, name="client_list"),
-    path("clients/new/", views.client_new, name="client_new"),
-    path("clients/import/", import_views.client_import, name="client_import"),
-    path("clients/<int:pk>/", views.client_detail, name="client_detail"),
-    path("renewals/", views.renewals, name="renewals"),
-    path("renewals/bulk/", views.bulk_renew, name="bulk_renew"),
-    path("subscriptions/<int:pk>/renew/", views.renew, name="renew"),
+    path("clients/", lists.client_list, name="client_list"),
+    path("clients/new/", clients.client_new, name="client_new"),
+    path("clients/import/", imports.client_import, name="client_import"),
+    path("clients/<int:pk>/", clients.client_detail, name="client_detail"),
+    path("renewals/", lists.renewals, name="renewals"),
+    path("renewals/bulk/", bulk.bulk_renew, name="bulk_renew"),
+    path("subscriptions/<int:pk>/renew/", renewal.renew, name="renew"),
     path(
-        "subscriptions/<int:pk>/cancel-renewal/", views.cancel_renewal, name="cancel_renewal"
+        "subscriptions/<int:pk>/cancel-renewal/", undo.cancel_renewal, name="cancel_renewal"
     ),
-    path("subscriptions/<int:pk>/not-renewing/", views.not_renewing, name="not_renewing"),
-    path("licenses/", views.licenses, name="licenses"),
-    path("licenses/allocate/", views.allocate, name="allocate"),
+    path("subscriptions/<int:pk>/not-renewing/", undo.not_renewing, name="not_renewing"),
+    path("licenses/", licenses, name="licenses"),
+    path("licenses/allocate/", allocate, name="allocate"),
     path(
         "organizations/options/",
         organization_menus.organization_options,

@@ -25,7 +25,7 @@ def pools_as_table(pools):
     return len(pools) > POOL_CARDS_MAX
 
 
-# `pools`: views.ShownPool tuples (pk, organization and product names, code, balance).
+# `pools`: views.licenses.ShownPool tuples (pk, organization and product names, code, balance).
 
 
 def _hook(pool):

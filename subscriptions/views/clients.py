@@ -1,0 +1,158 @@
+"""A client's record (its subscriptions, terms and license movements) and the creation
+of a client with its first subscription."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.access import manager_required
+from accounts.models import OrganizationKind
+
+from .. import selectors, services
+from ..forms import ClientForm
+from ..models import Term
+from ..selectors.scope import Visible
+from ..tables import STATUS_ROW_CLASSES, status_badge
+from ..tokens import issue_token
+from .common import already_submitted, back_to_list
+
+
+@require_GET
+@login_required
+def client_detail(request, pk):
+    visible = Visible(request.user)
+    client = get_object_or_404(visible.clients(), pk=pk)
+    subscriptions = list(
+        visible.subscriptions().filter(client=client).order_by("product__name", "pk")
+    )
+    # The client is in scope, hence so are its terms.
+    terms = list(
+        Term.objects.filter(subscription__client=client)
+        .select_related("subscription__product", "created_by", "cancelled_by")
+        .order_by("subscription__product__name", "subscription_id", "start_date", "pk")
+    )
+    # Rule 14, from the terms already read: the latest live term of each subscription.
+    latest_live = {}
+    for term in terms:
+        if term.cancelled_at is None:
+            latest_live[term.subscription_id] = term
+    now = timezone.now()
+    movements = visible.movements().filter(subscription__client=client)[:200]
+    for subscription in subscriptions:
+        subscription.status_badge = status_badge(subscription.status)
+        subscription.renewable = subscription.status in selectors.Status.RENEWABLE
+        subscription.row_class = STATUS_ROW_CLASSES.get(subscription.status, "")
+        subscription.undoable = visible.scope.can_manage and (
+            services.undo_refusal(latest_live.get(subscription.pk), now=now) is None
+        )
+        subscription.markable = subscription.status in selectors.Status.TO_RENEW
+    back_url, back_label = back_to_list(request)
+    return render(
+        request,
+        "subscriptions/client_detail.html",
+        {
+            "back_url": back_url,
+            "back_label": back_label,
+            "client": client,
+            "subscriptions": subscriptions,
+            "terms": terms,
+            "movements": movements,
+            "can_manage": visible.scope.can_manage,
+        },
+    )
+
+
+def _client_form_context(visible):
+    """Who creates for whom: staff pick the partner; a partner may pick a reseller; a
+    reseller creates for itself. Returns (form kwargs, partner, reseller) for the last two."""
+    scope = visible.scope
+    if scope.everything:
+        return {"partners": visible.partners(), "resellers": visible.resellers()}, None, None
+    own = visible.own_organization()
+    if own is None:
+        raise PermissionDenied
+    if own.kind == OrganizationKind.RESELLER:
+        return {}, own.parent, own
+    return {"resellers": visible.resellers()}, own, None
+
+
+def _client_created_message(client, licenses):
+    return ngettext(
+        "Client %(client)s created — %(licenses)d license debited from %(organization)s.",
+        "Client %(client)s created — %(licenses)d licenses debited from %(organization)s.",
+        licenses,
+    ) % {
+        "client": client.name,
+        "licenses": licenses,
+        "organization": client.paying_organization.name,
+    }
+
+
+@login_required
+@manager_required
+@require_http_methods(["GET", "POST"])
+def client_new(request):
+    visible = Visible(request.user)
+    form_kwargs, fixed_partner, fixed_reseller = _client_form_context(visible)
+    if request.method == "POST":
+        form = ClientForm(request.POST, user=request.user, **form_kwargs)
+        if form.is_valid():
+            data = form.cleaned_data
+            partner = data.get("partner") or fixed_partner
+            reseller = data.get("reseller") if "reseller" in form.fields else fixed_reseller
+            try:
+                subscription = services.create_client(
+                    actor=request.user,
+                    partner=partner,
+                    reseller=reseller,
+                    name=data["name"],
+                    product=data["product"],
+                    users=data["users"],
+                    years=data["years"],
+                    start_date=data["start_date"],
+                    token=data["token"],
+                )
+            except services.AlreadyDone as done:
+                client = visible.clients().filter(pk=done.result.get("client_id")).first()
+                if client is None:
+                    already_submitted(request)
+                    return redirect("client_list")
+                messages.success(
+                    request, _client_created_message(client, int(done.result.get("licenses", 0)))
+                )
+                return redirect("client_detail", pk=client.pk)
+            except services.OperationRefused as refusal:
+                field = refusal.field if refusal.field in form.fields else None
+                form.add_error(field, refusal.message)
+            else:
+                client = visible.clients().get(pk=subscription.client_id)
+                messages.success(
+                    request,
+                    _client_created_message(client, subscription.users * subscription.years),
+                )
+                return redirect("client_detail", pk=client.pk)
+        form.data = form.data.copy()
+        form.data["token"] = issue_token(request.user)
+    else:
+        form = ClientForm(
+            initial={"token": issue_token(request.user), "years": 1},
+            user=request.user,
+            **form_kwargs,
+        )
+    pools = visible.pools().order_by("organization__name", "product__name", "pk")
+    if visible.scope.everything:
+        pools = pools.none()
+    return render(
+        request,
+        "subscriptions/client_new.html",
+        {
+            "form": form,
+            "pools": pools,
+            "fixed_partner": fixed_partner,
+            "fixed_reseller": fixed_reseller,
+        },
+    )

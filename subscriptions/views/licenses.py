@@ -1,0 +1,160 @@
+"""The licenses page (pools, the ledger of movements, the shortfall) and a partner's
+allocation of licenses to or from its resellers."""
+
+from collections import namedtuple
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.access import manager_required
+from accounts.models import OrganizationKind
+
+from .. import services
+from ..filtersets import MovementFilterSet
+from ..forms import AllocationForm
+from ..selectors import shortfall_rows
+from ..selectors.scope import Visible
+from ..tables import MovementTable
+from ..tokens import issue_token
+from .common import PER_PAGE_CHOICES, already_submitted, configure_table
+
+
+def _may_allocate(scope):
+    return scope.can_manage and (scope.everything or scope.kind == OrganizationKind.PARTNER)
+
+
+ShownPool = namedtuple("ShownPool", "pk organization product code balance")
+
+
+def _shown_pools(visible):
+    """Every pool the user may see, as includes_pools.html writes it: tuples, read far
+    faster than model instances with their organizations and products."""
+    rows = visible.pools().order_by("organization__name", "product__name", "pk")
+    return [
+        ShownPool(*row)
+        for row in rows.values_list(
+            "pk", "organization__name", "product__name", "product__code", "balance"
+        )
+    ]
+
+
+@require_GET
+@login_required
+def licenses(request):
+    visible = Visible(request.user)
+    filterset = MovementFilterSet(request.GET, queryset=visible.movements(), request=request)
+    table = MovementTable(filterset.rows.order_by("-created_at", "-pk"))
+    configure_table(request, table)
+    allocation_form = None
+    if _may_allocate(visible.scope):
+        allocation_form = AllocationForm(
+            initial={"token": issue_token(request.user)},
+            user=request.user,
+            resellers=visible.resellers(),
+            with_partner=visible.scope.everything,
+            # The ledger's filters share field names (product): ids must stay unique.
+            auto_id="id_allocation_%s",
+        )
+    return render(
+        request,
+        "subscriptions/licenses.html",
+        {
+            "pools": _shown_pools(visible),
+            "filter": filterset,
+            "table": table,
+            "allocation_form": allocation_form,
+            "per_page_choices": PER_PAGE_CHOICES,
+            "shortfall": shortfall_rows(request.user),
+        },
+    )
+
+
+def _allocation_message(result):
+    if result.get("direction") == services.TAKE:
+        text = ngettext(
+            "%(quantity)d %(product)s license taken back from %(reseller)s.",
+            "%(quantity)d %(product)s licenses taken back from %(reseller)s.",
+            result["quantity"],
+        )
+    else:
+        text = ngettext(
+            "%(quantity)d %(product)s license given to %(reseller)s.",
+            "%(quantity)d %(product)s licenses given to %(reseller)s.",
+            result["quantity"],
+        )
+    return text % result
+
+
+@login_required
+@manager_required
+@require_http_methods(["GET", "POST"])
+def allocate(request):
+    visible = Visible(request.user)
+    # A reseller has no resellers of its own: nothing to allocate to.
+    if not _may_allocate(visible.scope):
+        raise PermissionDenied
+    resellers = visible.resellers()
+    if request.method == "POST":
+        form = AllocationForm(
+            request.POST,
+            user=request.user,
+            resellers=resellers,
+            with_partner=visible.scope.everything,
+        )
+        if form.is_valid():
+            data = form.cleaned_data
+            reseller = data["reseller"]
+            try:
+                services.allocate_licenses(
+                    partner=reseller.parent,
+                    reseller=reseller,
+                    product=data["product"],
+                    quantity=data["quantity"],
+                    direction=data["direction"],
+                    actor=request.user,
+                    token=data["token"],
+                )
+            except services.AlreadyDone as done:
+                result = done.result
+                if {"direction", "quantity", "product", "reseller"} <= set(result):
+                    messages.success(request, _allocation_message(result))
+                else:
+                    already_submitted(request)
+                return redirect("licenses")
+            except services.OperationRefused as refusal:
+                field = refusal.field if refusal.field in form.fields else None
+                form.add_error(field, refusal.message)
+            else:
+                messages.success(
+                    request,
+                    _allocation_message(
+                        {
+                            "direction": data["direction"],
+                            "quantity": data["quantity"],
+                            "product": data["product"].name,
+                            "reseller": reseller.name,
+                        }
+                    ),
+                )
+                return redirect("licenses")
+        form.data = form.data.copy()
+        form.data["token"] = issue_token(request.user)
+    else:
+        form = AllocationForm(
+            initial={"token": issue_token(request.user)},
+            user=request.user,
+            resellers=resellers,
+            with_partner=visible.scope.everything,
+        )
+    return render(
+        request,
+        "subscriptions/allocate.html",
+        {
+            "form": form,
+            "pools": _shown_pools(visible),
+        },
+    )

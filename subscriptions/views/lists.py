@@ -1,0 +1,77 @@
+"""The two lists of subscriptions: the client list and the clients to renew (rule 15's
+"not renewing" ones listed on request). Both filter, sort, page and export alike."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from .. import exports, selectors
+from ..filtersets import SubscriptionFilterSet, asks_for_not_renewing
+from ..selectors.scope import Visible
+from ..tables import ClientListTable, RenewalTable
+from .common import PER_PAGE_CHOICES, configure_table
+
+
+def _subscription_list(
+    request, *, rows, table_class, template, title, default_order, statuses=None
+):
+    visible = Visible(request.user)
+    filterset = SubscriptionFilterSet(
+        request.GET, queryset=rows, request=request, statuses=statuses
+    )
+    table = table_class(
+        filterset.rows.order_by(*default_order), can_manage=visible.scope.can_manage
+    )
+    if statuses is None and not filterset.active:
+        # Nothing narrows the list: its rows are the scope's, counted and paged without
+        # the joins and CASE of the status (DeferredRowsPaginator).
+        table.plain_rows = selectors.plain_subscription_rows(request.user)
+        if visible.scope.everything:
+            table.current_end_keys = selectors.current_end_keys
+    if exports.requested_format(request):
+        return exports.export_table(
+            request, table, basename=request.resolver_match.url_name, title=title
+        )
+    configure_table(request, table)
+    return render(
+        request,
+        template,
+        {
+            "title": title,
+            "filter": filterset,
+            "table": table,
+            "per_page_choices": PER_PAGE_CHOICES,
+        },
+    )
+
+
+@require_GET
+@login_required
+def client_list(request):
+    return _subscription_list(
+        request,
+        rows=Visible(request.user).subscriptions(),
+        table_class=ClientListTable,
+        template="subscriptions/client_list.html",
+        title=_("Client list"),
+        default_order=("client_name", "product_name", "pk"),
+    )
+
+
+@require_GET
+@login_required
+def renewals(request):
+    return _subscription_list(
+        request,
+        # Rule 15: the marked ones are out of "to renew", and listed on request.
+        rows=selectors.renewal_rows(
+            request.user, not_renewing=asks_for_not_renewing(request.GET)
+        ),
+        table_class=RenewalTable,
+        template="subscriptions/renewals.html",
+        title=_("Clients to renew"),
+        # The current end of a subscription to renew is its term_end (see RenewalTable).
+        default_order=("term_end", "pk"),
+        statuses=selectors.Status.TO_RENEW,
+    )
