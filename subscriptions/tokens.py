@@ -1,30 +1,7 @@
-"""One-time form tokens (CONTRACT.md: every form that moves licenses carries one).
+"""One-time form tokens (docs/interface.md: every form that moves licenses carries one),
+kept here for the screens that import them; issued, checked and claimed in
+`subscriptions.services.idempotency`."""
 
-A token is issued by the server for one user and signed, so a forged or another user's
-token is refused like a missing one, and an old one ("stale") is refused after
-OPERATION_TOKEN_MAX_AGE. Its single use is enforced by OperationToken's unique key.
-"""
+from .services.idempotency import issue_token, token_is_valid
 
-import uuid
-
-from django.conf import settings
-from django.core import signing
-
-_SALT = "subscriptions.operation-token"
-
-
-def issue_token(user) -> str:
-    return signing.TimestampSigner(salt=_SALT).sign(f"{user.pk}:{uuid.uuid4().hex}")
-
-
-def token_is_valid(user, token) -> bool:
-    if not token or not isinstance(token, str) or len(token) > 100:
-        return False
-    try:
-        value = signing.TimestampSigner(salt=_SALT).unsign(
-            token, max_age=settings.OPERATION_TOKEN_MAX_AGE
-        )
-    except signing.BadSignature:
-        return False
-    user_pk, _sep, _nonce = value.partition(":")
-    return user_pk == str(user.pk)
+__all__ = ["issue_token", "token_is_valid"]
