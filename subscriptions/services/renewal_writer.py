@@ -69,22 +69,16 @@ RENEWED_FIELDS = [
 ]
 
 
-def write_renewals(lines, *, actor, claimed=None, result=None, note="", field="users",
-                   one_statement=None):
+def write_renewals(lines, *, actor, claimed=None, result=None, note="", field="users"):
     """Writes the renewals `lines` (PlannedRenewal, their subscriptions locked by the
     caller) and returns a WrittenRenewal per line, in order.
 
     `claimed`: the form token's row (idempotency), which keeps `result`; a "term_id" key in
     `result` is set to the written term's id (one line). A pool that cannot pay raises
     OperationRefused (`field` names the form field) and the caller's transaction rolls
-    everything back. `one_statement`: None lets the database choose; tests force a path.
+    everything back.
     """
-    if one_statement is None:
-        one_statement = (
-            connection.vendor == "postgresql" and len(lines) == 1
-            and lines[0].pool_id is not None
-        )
-    if one_statement:
+    if _fits_one_statement(lines):
         written = _write_one_in_one_statement(
             lines[0], actor=actor, claimed=claimed, result=result, note=note
         )
@@ -92,6 +86,12 @@ def write_renewals(lines, *, actor, claimed=None, result=None, note="", field="u
             return [written]
     return _write_by_statements(
         lines, actor=actor, claimed=claimed, result=result, note=note, field=field
+    )
+
+
+def _fits_one_statement(lines):
+    return (
+        connection.vendor == "postgresql" and len(lines) == 1 and lines[0].pool_id is not None
     )
 
 
