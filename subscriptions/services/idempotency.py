@@ -119,6 +119,15 @@ def claim_form_token(token, *, actor, operation):
     return claim.run() if claim else None
 
 
+def form_result(token, *, operation):
+    """What the form's `token` did for `operation`, or None if it has not been used: for a
+    screen that must answer a repeated submission before calling the service."""
+    if not token:
+        return None
+    used = OperationToken.objects.filter(key=token, operation=operation).first()
+    return None if used is None else used.result
+
+
 def remember(claimed, result):
     """Stores what an operation did on its token, for a repeated submission to answer with."""
     if claimed:

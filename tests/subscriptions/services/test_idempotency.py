@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from api.models import IdempotentRequest
+from subscriptions import services
 from subscriptions.models import OperationToken
 from subscriptions.services import idempotency
 from subscriptions.tokens import issue_token, token_is_valid
@@ -98,3 +99,15 @@ def test_a_key_whose_operation_failed_is_not_kept(partner_user):
             user=partner_user, key="k1", fingerprint=fingerprint, operation=failing
         )
     assert not IdempotentRequest.objects.filter(key="k1").exists()
+
+
+def test_a_used_form_token_tells_what_it_did(alpha, alpha_reseller, tbox, grant, partner_user):
+    grant(alpha, tbox, 100)
+    token = issue_token(partner_user)
+    assert idempotency.form_result(token, operation="allocate") is None
+    services.allocate_licenses(
+        partner=alpha, reseller=alpha_reseller, product=tbox, quantity=3,
+        direction=services.GIVE, actor=partner_user, token=token,
+    )
+    assert idempotency.form_result(token, operation="allocate")["quantity"] == 3
+    assert idempotency.form_result(token, operation="import") is None
