@@ -6,11 +6,9 @@ read-only user before anything else; writes go through `subscriptions.services` 
 `Idempotency-Key` (same key, same answer, one debit).
 """
 
-import hashlib
 import json
 
 from django import forms
-from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -29,9 +27,9 @@ from subscriptions.filtersets import (
 )
 from subscriptions.models import LicenseMovement, MovementKind
 from subscriptions.selectors.scope import Visible
+from subscriptions.services import idempotency
 
 from . import serializers
-from .models import IdempotentRequest
 from .pagination import LedgerCursorPagination
 from .problems import PROBLEM_CONTENT_TYPE, problem, problem_response
 
@@ -88,11 +86,6 @@ class ClientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         return super().list(request, *args, **kwargs)
 
 
-def _fingerprint(request):
-    body = json.dumps(request.data, sort_keys=True, default=str)
-    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
-
-
 # Refusals that depend on the subscription's state or the pool, not on the input.
 CONFLICTS = (
     "not_enough_licenses", "already_renewed", "not_started", "nothing_to_undo", "too_late",
@@ -119,63 +112,53 @@ def _refusal_problem(refusal):
 
 
 def idempotent(request, operation):
-    """Runs `operation()` → (status, body) once per (user, Idempotency-Key).
-
-    The key is claimed first in the same transaction: a concurrent twin waits on the
-    unique index, then reads and answers the stored result. A refusal is stored too, so
-    the same key always gets the same answer; a new attempt needs a new key.
-    """
+    """Answers `operation()` → (status, body) once per (user, Idempotency-Key), through
+    `services.idempotency`: the same key and request again get the first answer back, a
+    refusal included; the same key for another request gets a 422."""
     key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > 255:
+    if not key or len(key) > idempotency.MAX_KEY_LENGTH:
         return problem_response(
             status.HTTP_400_BAD_REQUEST,
             code="idempotency_key",
             title=_("Idempotency-Key required"),
             detail=_("Send a unique Idempotency-Key header (at most 255 characters)."),
         )
-    fingerprint = _fingerprint(request)
-    with transaction.atomic():
+
+    def answered():
         try:
-            with transaction.atomic():
-                record = IdempotentRequest.objects.create(
-                    user=request.user, key=key, fingerprint=fingerprint
-                )
-        except IntegrityError:
-            record = IdempotentRequest.objects.get(user=request.user, key=key)
-            if record.fingerprint != fingerprint:
-                return problem_response(
-                    status.HTTP_422_UNPROCESSABLE_ENTITY,
-                    code="idempotency_key_reused",
-                    title=_("Idempotency-Key already used"),
-                    detail=_("This Idempotency-Key was used for another request."),
-                )
-            return _stored_response(record, replayed=True)
-        try:
-            status_code, body = operation()
+            return operation()
         except services.OperationRefused as refusal:
-            status_code, body = _refusal_problem(refusal)
+            return _refusal_problem(refusal)
         except NotFound as missing:
             status_code = status.HTTP_404_NOT_FOUND
-            body = problem(status_code, code="not_found", title=_("Not found."),
-                           detail=str(missing.detail))
-        record.status_code, record.body = status_code, body
-        record.save(update_fields=["status_code", "body"])
-    return _stored_response(record, replayed=False)
+            return status_code, problem(status_code, code="not_found", title=_("Not found."),
+                                        detail=str(missing.detail))
+
+    try:
+        answer = idempotency.answer_once(
+            user=request.user, key=key,
+            fingerprint=idempotency.fingerprint(request.method, request.path, request.data),
+            operation=answered,
+        )
+    except idempotency.KeyReused:
+        return problem_response(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            code="idempotency_key_reused",
+            title=_("Idempotency-Key already used"),
+            detail=_("This Idempotency-Key was used for another request."),
+        )
+    content_type = PROBLEM_CONTENT_TYPE if answer.status_code >= 400 else None
+    return Response(
+        answer.body,
+        status=answer.status_code,
+        content_type=content_type,
+        headers={"Idempotent-Replayed": "true" if answer.replayed else "false"},
+    )
 
 
 def _refused(refusal):
     status_code, body = _refusal_problem(refusal)
     return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
-
-
-def _stored_response(record, *, replayed):
-    content_type = PROBLEM_CONTENT_TYPE if record.status_code >= 400 else None
-    return Response(
-        record.body,
-        status=record.status_code,
-        content_type=content_type,
-        headers={"Idempotent-Replayed": "true" if replayed else "false"},
-    )
 
 
 def _with_marks(subscriptions):

@@ -18,7 +18,7 @@ from . import services
 from .dates import local_today
 from .models import Product
 from .organization_menus import CappedChoiceMixin, show_selected
-from .tokens import token_is_valid
+from .services.idempotency import token_is_valid
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 # A start date further away than this is a typo, and could overflow the date range.

@@ -1,6 +1,6 @@
 """Products, clients, subscriptions and their terms, license pools and the ledger.
 
-Nothing here changes a balance: every write to a pool goes through `services.py`.
+Nothing here changes a balance: every write to a pool goes through `services/ledger.py`.
 """
 
 from django.conf import settings

@@ -15,7 +15,7 @@ from .. import selectors, services
 from ..filtersets import SubscriptionFilterSet
 from ..forms import TOKEN_INVALID
 from ..selectors.scope import Visible
-from ..tokens import issue_token, token_is_valid
+from ..services.idempotency import issue_token, token_is_valid
 from .common import already_submitted, bounded_int
 
 

@@ -16,8 +16,8 @@ from .. import selectors, services
 from ..forms import ClientForm
 from ..models import Term
 from ..selectors.scope import Visible
+from ..services.idempotency import issue_token
 from ..tables import STATUS_ROW_CLASSES, status_badge
-from ..tokens import issue_token
 from .common import already_submitted, back_to_list
 
 

@@ -17,9 +17,9 @@ from accounts.access import manager_required
 from accounts.models import OrganizationKind
 
 from .. import imports, services
-from ..models import OperationToken
 from ..selectors.scope import Visible
-from ..tokens import issue_token, token_is_valid
+from ..services import idempotency
+from ..services.idempotency import issue_token, token_is_valid
 
 SESSION_KEY = "client_import"
 PREVIEW_ROWS = 200
@@ -136,9 +136,9 @@ def _confirm(request, visible, reseller):
         return redirect("client_import")
     if pending.get("token") != token:
         # Already confirmed (a double click, a retry): answer with what was done.
-        used = OperationToken.objects.filter(key=token, operation="import").first()
-        if used is not None:
-            messages.info(request, _import_message(used.result))
+        done = idempotency.form_result(token, operation="import")
+        if done is not None:
+            messages.info(request, _import_message(done))
             return redirect("client_list")
         messages.error(request, _("This preview has expired: upload the file again."))
         return redirect("client_import")

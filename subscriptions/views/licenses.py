@@ -18,8 +18,8 @@ from ..filtersets import MovementFilterSet
 from ..forms import AllocationForm
 from ..selectors import shortfall_rows
 from ..selectors.scope import Visible
+from ..services.idempotency import issue_token
 from ..tables import MovementTable
-from ..tokens import issue_token
 from .common import PER_PAGE_CHOICES, already_submitted, configure_table
 
 

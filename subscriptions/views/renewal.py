@@ -19,8 +19,8 @@ from .. import selectors, services
 from ..dates import local_today
 from ..forms import RenewalForm
 from ..models import Subscription
+from ..services.idempotency import issue_token
 from ..tables import status_badge
-from ..tokens import issue_token
 from .common import already_submitted, bounded_int, visible_subscription_or_404
 
 

@@ -12,7 +12,7 @@ from accounts.access import manager_required
 from .. import selectors, services
 from ..forms import TOKEN_INVALID
 from ..models import NotRenewingReason
-from ..tokens import issue_token, token_is_valid
+from ..services.idempotency import issue_token, token_is_valid
 from .common import already_submitted, visible_subscription_or_404
 
 

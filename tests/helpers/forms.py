@@ -2,7 +2,7 @@
 
 import datetime
 
-from subscriptions.tokens import issue_token
+from subscriptions.services.idempotency import issue_token
 
 # The first line of a client import's CSV file (docs/interface.md).
 IMPORT_HEADER = "client;reseller;product;users;start_date;end_date\n"

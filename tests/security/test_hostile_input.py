@@ -12,10 +12,11 @@ from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from subscriptions.models import Term
+from subscriptions.management import partner_from_argument, product_from_argument
+from subscriptions.models import LicenseMovement, Term
 from tests.helpers.html import token_of
 from tests.helpers.ledger import ledger_state
 
@@ -113,8 +114,11 @@ def test_the_lists_survive_any_filter_sort_or_page(scene, page, params):
 
 
 @EXAMPLES
-@given(partner=argument, product=argument, quantity=argument,
+@given(partner=st.one_of(argument, st.just("Alpha Distribution")),
+       product=st.one_of(argument, st.just("TBOX")),
+       quantity=st.one_of(argument, st.integers(1, 10**7).map(str)),
        note=st.text(max_size=600).filter(lambda value: "\x00" not in value))
+@example(partner="Alpha Distribution", product="tbox", quantity="25", note="x" * 600)
 def test_grant_licenses_refuses_bad_arguments_cleanly(scene, partner, product, quantity, note):
     before = ledger_state()
     try:
@@ -122,6 +126,15 @@ def test_grant_licenses_refuses_bad_arguments_cleanly(scene, partner, product, q
                      stdout=io.StringIO(), stderr=io.StringIO())
     except CommandError:
         assert ledger_state() == before
+        return
+    # Accepted: every argument named something real, and exactly that grant was written.
+    pools, movements, terms, clients = ledger_state()
+    assert (movements, terms, clients) == (before[1] + 1, before[2], before[3])
+    line = LicenseMovement.objects.select_related("pool").latest("pk")
+    assert (line.kind, line.quantity, line.note) == ("grant", int(quantity), note[:500])
+    assert line.pool.organization == partner_from_argument(partner)
+    assert line.pool.product == product_from_argument(product)
+    assert sum(b for _pk, b in pools) == sum(b for _pk, b in before[0]) + int(quantity)
 
 
 @EXAMPLES

@@ -10,8 +10,8 @@ from subscriptions import services
 from subscriptions.dates import term_end
 from subscriptions.models import LicenseMovement, LicensePool, MovementKind, Subscription, Term
 from subscriptions.services import AlreadyDone, OperationRefused
+from subscriptions.services.idempotency import issue_token
 from subscriptions.status import Status
-from subscriptions.tokens import issue_token
 from tests.helpers.ledger import balance
 from tests.helpers.markers import postgres_only
 

@@ -14,8 +14,8 @@ from subscriptions import services
 from subscriptions.dates import local_today
 from subscriptions.models import LicenseMovement, LicensePool, MovementKind, Subscription, Term
 from subscriptions.services import AlreadyDone, OperationRefused
+from subscriptions.services.idempotency import issue_token
 from subscriptions.status import Status
-from subscriptions.tokens import issue_token
 
 pytestmark = [
     pytest.mark.postgres,

@@ -170,7 +170,7 @@ def test_every_way_of_creating_a_subscription_fills_the_copies(
     alpha, alpha_reseller, tbox, tsend, grant, partner_user, make_subscription
 ):
     from subscriptions import services
-    from subscriptions.tokens import issue_token
+    from subscriptions.services.idempotency import issue_token
 
     grant(alpha, tbox, 100)
     services.create_client(

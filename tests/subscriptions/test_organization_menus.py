@@ -7,7 +7,7 @@ import pytest
 from accounts.models import Organization, OrganizationKind
 from subscriptions.models import LicenseMovement, LicensePool, MovementKind
 from subscriptions.organization_menus import CHOICES_MAX
-from subscriptions.tokens import issue_token
+from subscriptions.services.idempotency import issue_token
 from tests.helpers.html import elements
 from tests.helpers.html import options as options_of
 

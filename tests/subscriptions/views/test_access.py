@@ -6,8 +6,8 @@ import re
 import pytest
 
 from subscriptions.models import Client, Subscription
+from subscriptions.services.idempotency import issue_token
 from subscriptions.status import Status
-from subscriptions.tokens import issue_token
 from tests.helpers.forms import allocation, new_client_data
 from tests.helpers.html import by_testid, field_has_error, row_ids, rows
 from tests.helpers.ledger import balance, ledger_size

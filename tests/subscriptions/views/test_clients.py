@@ -5,8 +5,8 @@ import datetime
 import pytest
 
 from subscriptions.models import Client, Subscription
+from subscriptions.services.idempotency import issue_token
 from subscriptions.status import Status
-from subscriptions.tokens import issue_token
 from tests.helpers.forms import new_client_data
 from tests.helpers.html import by_testid, elements, field_has_error, rows, text_of
 from tests.helpers.ledger import balance, ledger_size

@@ -100,7 +100,7 @@ def test_a_bad_file_is_refused_line_by_line_with_no_confirm_button(
 def test_a_confirm_without_a_previewed_token_changes_nothing(
     client, partner_user, alpha, tbox, grant
 ):
-    from subscriptions.tokens import issue_token
+    from subscriptions.services.idempotency import issue_token
 
     client.force_login(partner_user)
 

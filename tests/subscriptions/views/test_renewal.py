@@ -7,8 +7,8 @@ from django.utils import formats, translation
 
 from subscriptions.dates import term_end
 from subscriptions.models import LicenseMovement, LicensePool, MovementKind, Subscription, Term
+from subscriptions.services.idempotency import issue_token
 from subscriptions.status import Status
-from subscriptions.tokens import issue_token
 from tests.helpers.html import by_testid, elements, field_has_error, row_ids, text_of
 from tests.helpers.ledger import balance, ledger_size
 

@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from subscriptions import services
 from subscriptions.models import Subscription
+from subscriptions.services.idempotency import issue_token
 from subscriptions.status import Status
-from subscriptions.tokens import issue_token
 from tests.helpers.html import by_testid, having, row_ids
 from tests.helpers.ledger import balance, status_of
 

@@ -1,0 +1,58 @@
+"""The only writers of license pools (docs/rules.md rules 1–5, 8–10, 13–15), one module per
+operation:
+
+- grant.py: publisher → partner credits;   allocation.py: partner ↔ reseller transfers;
+- clients.py: a new client, a further product;   client_import.py: clients from a file;
+- renewal.py: one renewal;   bulk_renewal.py: a selection, all or none;
+- undo.py: cancelling the latest renewal;   not_renewing.py: the "not renewing" mark.
+
+What they share, each in one place: `renewal_writer.write_renewals` writes every renewal;
+`ledger` is the one way a pool's balance moves; `locks` takes every row lock, in pk order;
+`idempotency` makes a form's token or an API key do its write once; `errors` holds the
+refusals and the limits.
+
+Each operation runs in one transaction that claims its token, locks what it changes,
+re-reads it under the lock, checks, debits and writes the ledger line.
+"""
+
+from .allocation import GIVE, TAKE, allocate_licenses
+from .bulk_renewal import (
+    BULK_MAX,
+    BulkRenewalResult,
+    bulk_renewal_preview,
+    bulk_result_summary,
+    plan_bulk_renewal,
+    renew_subscriptions,
+    short_pools_refusal,
+)
+from .client_import import (
+    MAX_IMPORT_YEARS,
+    ImportPlan,
+    ImportRefused,
+    ImportResult,
+    ImportRow,
+    import_subscriptions,
+    plan_import,
+    shortfall_message,
+)
+from .clients import add_subscription, create_client
+from .errors import MAX_QUANTITY, MAX_USERS, MAX_YEARS, AlreadyDone, OperationRefused
+from .grant import grant_licenses
+from .ledger import PoolDebit, pool_balance, record_bulk_debit
+from .not_renewing import NOT_RENEWING_CLEARED, clear_not_renewing, mark_not_renewing
+from .renewal import RenewalResult, new_term_start, refusal_for_status, renew_subscription
+from .renewal_writer import PlannedRenewal, write_renewals
+from .undo import UNDO_HOURS, cancel_renewal, undo_refusal, undoable_term
+
+__all__ = [
+    "BULK_MAX", "GIVE", "MAX_IMPORT_YEARS", "MAX_QUANTITY", "MAX_USERS", "MAX_YEARS",
+    "NOT_RENEWING_CLEARED", "TAKE", "UNDO_HOURS",
+    "AlreadyDone", "BulkRenewalResult", "ImportPlan", "ImportRefused", "ImportResult",
+    "ImportRow", "OperationRefused", "PlannedRenewal", "PoolDebit", "RenewalResult",
+    "add_subscription", "allocate_licenses", "bulk_renewal_preview", "bulk_result_summary",
+    "cancel_renewal", "clear_not_renewing", "create_client", "grant_licenses",
+    "import_subscriptions", "mark_not_renewing", "new_term_start", "plan_bulk_renewal",
+    "plan_import", "pool_balance", "record_bulk_debit", "refusal_for_status",
+    "renew_subscription", "renew_subscriptions", "short_pools_refusal", "shortfall_message",
+    "undo_refusal", "undoable_term", "write_renewals",
+]

@@ -1,0 +1,70 @@
+"""What the services answer when they do not do what was asked, and the limits they check.
+
+Every refusal is raised before anything is written, or inside the transaction that then
+rolls back: a caller that catches one knows nothing changed.
+"""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+MAX_YEARS = 5
+MAX_USERS = 100_000
+MAX_QUANTITY = 10_000_000
+
+
+class OperationRefused(Exception):
+    """A business rule refused the operation; nothing was changed.
+
+    `field` names the form field the message belongs next to (None: the whole form).
+    """
+
+    def __init__(self, message, *, field=None, code="refused", missing=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+        self.missing = missing
+
+
+class AlreadyDone(Exception):
+    """The form's token was used already: the operation happened once, with this result."""
+
+    def __init__(self, result):
+        super().__init__("operation already carried out")
+        self.result = result
+
+
+def shortfall_text(*, missing, organization, product, balance, needed):
+    """The one sentence for a pool that cannot pay, whichever operation asked it to."""
+    return ngettext(
+        "Not enough licenses: %(missing)d license is missing in the pool of %(organization)s "
+        "for %(product)s (%(balance)d remaining, %(needed)d needed).",
+        "Not enough licenses: %(missing)d licenses are missing in the pool of %(organization)s "
+        "for %(product)s (%(balance)d remaining, %(needed)d needed).",
+        missing,
+    ) % {
+        "missing": missing,
+        "organization": organization,
+        "product": product,
+        "balance": balance,
+        "needed": needed,
+    }
+
+
+def check_range(value, *, field, low, high, label):
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise OperationRefused(
+            _("%(label)s must be a whole number from %(low)d to %(high)d.")
+            % {"label": label, "low": low, "high": high},
+            field=field,
+            code="out_of_range",
+        )
+
+
+def check_years(years):
+    check_range(years, field="years", low=1, high=MAX_YEARS, label=_("The number of years"))
+
+
+def check_users_years(users, years):
+    check_years(years)
+    check_range(users, field="users", low=1, high=MAX_USERS, label=_("The number of users"))

@@ -1,0 +1,120 @@
+"""Renewing one subscription (docs/rules.md rule 4), from its form or the API."""
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ..dates import local_today, term_end
+from ..models import Subscription, Term
+from ..status import Status, annotate_row
+from . import idempotency, locks
+from .errors import OperationRefused, check_users_years
+from .renewal_writer import PlannedRenewal, renewed_columns, write_renewals
+
+logger = logging.getLogger("portal.operations")
+
+
+@dataclass
+class RenewalResult:
+    subscription: Subscription
+    term: Term
+    licenses: int
+    balance_after: int
+
+
+def new_term_start(subscription, status, today):
+    """Rule 4: the day after the current end, or today when it has expired (no one pays
+    for a gap) unless the publisher charges the lapse (RENEWAL_AFTER_EXPIRY=continuous)."""
+    if status == Status.EXPIRED and settings.RENEWAL_AFTER_EXPIRY == "restart":
+        return today
+    return subscription.term_end + datetime.timedelta(days=1)
+
+
+def refusal_for_status(status):
+    if status == Status.RENEWED:
+        return OperationRefused(
+            _("This subscription already has a renewal that has not started yet."),
+            code="already_renewed",
+        )
+    if status == Status.NOT_STARTED:
+        return OperationRefused(
+            _("This subscription has not started yet: it cannot be renewed."), code="not_started"
+        )
+    return None
+
+
+def _claim_and_lock(subscription_id, *, token, actor, scope):
+    """Claims the form's token and locks the subscription (`locks.lock_subscription_for_
+    renewal`): (the claimed token's row or None, the subscription). Where the database
+    allows, both are one statement; otherwise the claim comes first. When there is no
+    subscription in `scope`, the transaction's rollback leaves the token unspent."""
+    claim = idempotency.form_claim(token, actor=actor, operation="renew")
+    if claim is None or not locks.can_lock_in_one_statement():
+        claimed = claim.run() if claim else None
+        return claimed, locks.lock_subscription_for_renewal(subscription_id, scope=scope)
+    subscription = locks.lock_subscription_for_renewal(
+        subscription_id, scope=scope, along=claim.statement
+    )
+    return claim.settle(subscription.claimed_token_id), subscription
+
+
+@transaction.atomic
+def renew_subscription(
+    *, actor, subscription_id, years, users=None, token=None, today=None, scope=None
+):
+    """Rule 4: renew for `years` with `users`, costing users × years licenses.
+
+    `scope` (accounts.models.Scope): Subscription.DoesNotExist unless the subscription is
+    in it, checked under the lock (the renewal form's POST reads nothing before).
+    """
+    today = today or local_today()
+    # Re-read under the lock: a concurrent renewal of the same subscription waits here
+    # and then sees the queued term, so it is refused instead of renewing twice.
+    claimed, subscription = _claim_and_lock(
+        subscription_id, token=token, actor=actor, scope=scope
+    )
+    partner_months = subscription.partner_window_months
+    annotate_row(subscription, today=today, partner_months=partner_months)
+    refusal = refusal_for_status(subscription.status)
+    if refusal:
+        raise refusal
+    if users is None:
+        users = subscription.users
+    check_users_years(users, years)
+
+    start = new_term_start(subscription, subscription.status, today)
+    end = term_end(start, years)
+    cost = users * years
+    line = PlannedRenewal(
+        subscription=subscription, start=start, end=end, users=users, years=years,
+        licenses=cost, pool_key=(subscription.paying_organization_id, subscription.product_id),
+        pool_id=subscription.paying_pool_id,
+    )
+    [written] = write_renewals(
+        [line], actor=actor, claimed=claimed,
+        result={"subscription_id": subscription.pk, "term_id": None, "licenses": cost,
+                "end_date": end.isoformat()},
+    )
+    # Hand back the renewed subscription, with its status and current term, so callers
+    # show what is now true: the row written above, without reading it again.
+    for column, value in renewed_columns(
+        subscription, start=start, end=end, users=users, years=years
+    ).items():
+        setattr(subscription, column, value)
+    renewed = annotate_row(
+        subscription, today=today, pool_id=written.pool_id, partner_months=partner_months
+    )
+    logger.info(
+        "renewal subscription=%s payer=%s product=%s users=%d years=%d licenses=%d "
+        "balance_after=%d actor=%s",
+        subscription.pk, subscription.paying_organization_id, subscription.product_code,
+        users, years, cost, written.balance_after, actor,
+    )
+    return RenewalResult(
+        subscription=renewed, term=written.term, licenses=cost,
+        balance_after=written.balance_after,
+    )

@@ -1,0 +1,220 @@
+"""The one writer of renewals (docs/rules.md rules 4, 13, 15): a single renewal from its
+form or the API, a bulk renewal, and whatever renews later all write through
+`write_renewals`.
+
+It writes the same rows whichever database and caller: a term per renewal, the
+subscription's new columns (the previous term kept, the "not renewing" mark cleared), the
+result on the form's token, then each paying pool's conditional debit with one ledger
+line per renewal. On PostgreSQL a single renewal of an existing pool is all of that in
+one statement (`_ONE_RENEWAL_SQL`), which is what holds the service layer's speed target
+beside a raw debit (docs/benchmarks.md); when that statement cannot pay it writes
+nothing, and the statement-by-statement path runs to say why. A PostgreSQL test
+(tests/subscriptions/services/test_renewal_writer.py) runs both paths on the same cases
+and compares every row they write.
+"""
+
+import datetime
+import json
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils import timezone
+
+from ..models import LicensePool, MovementKind, Subscription, Term, TermKind
+from . import ledger
+from .idempotency import remember
+from .not_renewing import NOT_RENEWING_CLEARED
+
+
+@dataclass
+class PlannedRenewal:
+    """One renewal to write: its new term and what it costs the paying pool."""
+
+    subscription: Subscription
+    start: datetime.date
+    end: datetime.date
+    users: int
+    years: int
+    licenses: int
+    pool_key: tuple[int, int]  # (paying organization id, product id)
+    pool_id: int | None = None  # the paying pool when known (None: found or created)
+
+
+@dataclass
+class WrittenRenewal:
+    term: Term
+    balance_after: int
+    pool_id: int
+
+
+def renewed_columns(subscription, *, start, end, users, years):
+    """The subscription's columns once renewed: the current term becomes the previous."""
+    return {
+        "previous_term_start": subscription.term_start,
+        "previous_term_end": subscription.term_end,
+        "previous_users": subscription.users,
+        "previous_years": subscription.years,
+        "term_start": start,
+        "term_end": end,
+        "users": users,
+        "years": years,
+        # Rule 15: renewing it proves the "not renewing" mark wrong.
+        **NOT_RENEWING_CLEARED,
+    }
+
+
+RENEWED_FIELDS = [
+    "previous_term_start", "previous_term_end", "previous_users", "previous_years",
+    "term_start", "term_end", "users", "years", *NOT_RENEWING_CLEARED,
+]
+
+
+def write_renewals(lines, *, actor, claimed=None, result=None, note="", field="users"):
+    """Writes the renewals `lines` (PlannedRenewal, their subscriptions locked by the
+    caller) and returns a WrittenRenewal per line, in order.
+
+    `claimed`: the form token's row (idempotency), which keeps `result`; a "term_id" key in
+    `result` is set to the written term's id (one line). A pool that cannot pay raises
+    OperationRefused (`field` names the form field) and the caller's transaction rolls
+    everything back.
+    """
+    if _fits_one_statement(lines):
+        written = _write_one_in_one_statement(
+            lines[0], actor=actor, claimed=claimed, result=result, note=note
+        )
+        if written is not None:
+            return [written]
+    return _write_by_statements(
+        lines, actor=actor, claimed=claimed, result=result, note=note, field=field
+    )
+
+
+def _fits_one_statement(lines):
+    return (
+        connection.vendor == "postgresql" and len(lines) == 1 and lines[0].pool_id is not None
+    )
+
+
+def _write_by_statements(lines, *, actor, claimed, result, note, field):
+    terms = Term.objects.bulk_create([
+        Term(
+            subscription=line.subscription, kind=TermKind.RENEWAL, start_date=line.start,
+            end_date=line.end, users=line.users, years=line.years, licenses=line.licenses,
+            created_by=actor,
+        )
+        for line in lines
+    ])
+    Subscription.objects.bulk_update(
+        [
+            Subscription(pk=line.subscription.pk, **renewed_columns(
+                line.subscription, start=line.start, end=line.end, users=line.users,
+                years=line.years,
+            ))
+            for line in lines
+        ],
+        RENEWED_FIELDS,
+        batch_size=500,
+    )
+    if claimed is not None:
+        if result is not None and "term_id" in result:
+            result = {**result, "term_id": terms[0].pk}
+        remember(claimed, result)
+    # The debits come last: a debit's UPDATE takes the pool's row lock, which every
+    # renewal paid by the same organization waits for, and holds it until the commit.
+    # Everything above locks only these subscriptions, so concurrent renewals of one pool
+    # overlap it. A refusal still rolls all of it back.
+    by_pool = {}
+    for line, term in zip(lines, terms, strict=True):
+        pool_id = line.pool_id or ledger.pool_for(*line.pool_key).pk
+        by_pool.setdefault(pool_id, []).append((line, term))
+    written = {}
+    for pool_id in sorted(by_pool):
+        pool_lines = by_pool[pool_id]
+        movements = ledger.move_lines(
+            LicensePool(pk=pool_id),
+            [(-line.licenses, {"subscription": line.subscription, "term": term})
+             for line, term in pool_lines],
+            kind=MovementKind.RENEWAL, actor=actor, field=field, note=note,
+        )
+        for (_line, term), movement in zip(pool_lines, movements, strict=True):
+            written[term.pk] = WrittenRenewal(term, movement.balance_after, pool_id)
+    return [written[term.pk] for term in terms]
+
+
+# A single renewal in one statement: the conditional debit of the pool first (its row
+# lock, which every renewal of that pool waits for, is held from here to the commit only),
+# then, only if it debited, the term, the subscription's new columns, the ledger line and
+# the token's result. When the pool cannot pay, nothing is written and the statement
+# returns no row. Every column as `_write_by_statements` writes it.
+_ONE_RENEWAL_SQL = """
+WITH debit AS (
+    UPDATE subscriptions_licensepool SET balance = balance - %(licenses)s
+    WHERE id = %(pool)s AND balance >= %(licenses)s
+    RETURNING id, balance
+), new_term AS (
+    INSERT INTO subscriptions_term
+        (subscription_id, kind, start_date, end_date, users, years, licenses,
+         created_by_id, created_at)
+    SELECT %(subscription)s, %(term_kind)s, %(start)s, %(end)s, %(users)s, %(years)s,
+           %(licenses)s, %(actor)s, %(now)s
+    FROM debit
+    RETURNING id
+), renewed AS (
+    UPDATE subscriptions_subscription
+    SET previous_term_start = term_start, previous_term_end = term_end,
+        previous_users = users, previous_years = years,
+        term_start = %(start)s, term_end = %(end)s, users = %(users)s, years = %(years)s,
+        not_renewing_reason = NULL, not_renewing_comment = '', not_renewing_at = NULL,
+        not_renewing_by_id = NULL
+    FROM new_term
+    WHERE subscriptions_subscription.id = %(subscription)s
+), ledger AS (
+    INSERT INTO subscriptions_licensemovement
+        (pool_id, quantity, balance_after, kind, subscription_id, term_id, actor_id,
+         created_at, note)
+    SELECT debit.id, -%(licenses)s, debit.balance, %(movement_kind)s, %(subscription)s,
+           new_term.id, %(actor)s, %(now)s, %(note)s
+    FROM debit, new_term
+), remembered AS (
+    UPDATE subscriptions_operationtoken
+    SET result = {result}
+    FROM new_term
+    WHERE subscriptions_operationtoken.id = %(token)s
+)
+SELECT new_term.id, debit.balance FROM debit, new_term
+"""
+
+
+def _write_one_in_one_statement(line, *, actor, claimed, result, note):
+    """PostgreSQL: one renewal's writes in one round trip (`_ONE_RENEWAL_SQL`). Returns its
+    WrittenRenewal, or None when the pool cannot pay and nothing was written."""
+    now = timezone.now()
+    result_sql = "%(result)s::jsonb"
+    if result is not None and "term_id" in result:
+        result_sql += " || jsonb_build_object('term_id', new_term.id)"
+    with connection.cursor() as cursor:
+        cursor.execute(_ONE_RENEWAL_SQL.format(result=result_sql), {
+            "pool": line.pool_id,
+            "licenses": line.licenses,
+            "subscription": line.subscription.pk,
+            "term_kind": TermKind.RENEWAL.value,
+            "movement_kind": MovementKind.RENEWAL.value,
+            "start": line.start,
+            "end": line.end,
+            "users": line.users,
+            "years": line.years,
+            "actor": getattr(actor, "pk", None),
+            "now": now,
+            "note": (note or "")[:500],
+            "token": claimed.pk if claimed else None,
+            "result": json.dumps(result if result is not None else {}),
+        })
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    term = Term(
+        pk=row[0], subscription=line.subscription, kind=TermKind.RENEWAL,
+        start_date=line.start, end_date=line.end, users=line.users, years=line.years,
+        licenses=line.licenses, created_by=actor, created_at=now,
+    )
+    return WrittenRenewal(term, row[1], line.pool_id)
