@@ -1,4 +1,4 @@
-"""seed_demo: every guarantee of CONTRACT.md "What the demo data guarantees", checked the
+"""seed_demo: every guarantee of docs/interface.md ("Demo data"), checked the
 way the demo's users see the data (through the selectors, with their scope)."""
 
 import io
