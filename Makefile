@@ -53,9 +53,11 @@ serve: $(STAMP)
 	DEBUG=0 $(BIN)/gunicorn portal.wsgi:application --bind $(HOST):$(PORT) \
 		--workers $(WEB_CONCURRENCY) --access-logfile - --forwarded-allow-ips '*'
 
+## The scale benchmark (scripts/bench/), on an idle machine: BENCH_SIZES=1000,… overrides
+## the sizes; the run replaces the `## Latest run` section of docs/benchmarks.md.
 bench: $(STAMP)
 	bash scripts/start-postgres.sh
-	PORTAL_ALLOW_INSECURE_KEY=1 $(BIN)/python scripts/bench.py
+	PORTAL_ALLOW_INSECURE_KEY=1 $(BIN)/python -m scripts.bench
 
 messages: $(STAMP)
 	PORTAL_ALLOW_INSECURE_KEY=1 $(BIN)/python manage.py makemessages -l fr --no-obsolete --ignore=.venv --ignore=var

@@ -1,7 +1,8 @@
-"""seed_demo: every guarantee of docs/interface.md "What the demo data guarantees", checked the
+"""seed_demo: every guarantee of docs/interface.md ("Demo data"), checked the
 way the demo's users see the data (through the selectors, with their scope)."""
 
 import io
+import random
 from collections import Counter
 
 import pytest
@@ -12,6 +13,7 @@ from django.db.models import Count, Sum
 
 from accounts.models import Membership, Organization, Role
 from subscriptions import demo
+from subscriptions.demo.generated import _plan_generated
 from subscriptions.models import (
     Client,
     LicenseMovement,
@@ -307,10 +309,10 @@ def test_the_same_seed_plans_the_same_clients(db):
     managers = ([0.5, 1.0], [(1, None), (1, 2)])
 
     def plan(seed):
-        rng = demo.random.Random(seed)
+        rng = random.Random(seed)
         return [
             (g.name, g.partner_id, g.reseller_id, g.product_id, g.users, g.terms)
-            for _i, g in demo._plan_generated(rng, calendar, 50, managers, [1, 2])
+            for _i, g in _plan_generated(rng, calendar, 50, managers, [1, 2])
         ]
 
     assert plan(7) == plan(7)

@@ -1,0 +1,67 @@
+"""What every table of the portal shares: the table's look, the status colours and badge,
+the link to a client's record and the sort tie-breaker."""
+
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.html import format_html
+
+from ..status import Status, status_labels
+
+TABLE_ATTRS = {
+    "class": "table table-hover table-sm align-middle mb-0",
+    "thead": {"class": "table-light"},
+}
+
+# Rule 6's colours; the status is also written out in words in its own column.
+STATUS_ROW_CLASSES = {
+    Status.EXPIRING: "table-expiring",
+    Status.EXPIRED: "table-danger",
+    Status.NOT_STARTED: "table-info",
+    Status.RENEWED: "table-renewed",
+    Status.ACTIVE: "",
+}
+
+STATUS_BADGE_CLASSES = {
+    Status.EXPIRING: "badge-expiring",
+    Status.EXPIRED: "text-bg-danger",
+    Status.NOT_STARTED: "text-bg-info",
+    Status.RENEWED: "text-bg-success",
+    Status.ACTIVE: "text-bg-light border",
+}
+
+
+def status_badge(status):
+    label = status_labels().get(status, status)
+    badge = format_html(
+        '<span class="badge status-badge {}">{}</span>', STATUS_BADGE_CLASSES.get(status, ""), label
+    )
+    if status == Status.RENEWED:
+        return format_html(
+            '<span class="text-success fw-bold me-1" role="img" aria-label="{}" title="{}">'
+            "✓</span>{}",
+            label,
+            label,
+            badge,
+        )
+    return badge
+
+
+def client_link(client_id, table):
+    """The client record, with `?back=` the list as the user filtered, sorted and paged it,
+    so the record's breadcrumb leads back to the same rows."""
+    url = reverse("client_detail", args=[client_id])
+    # The same for every row of a table: worked out once.
+    if "_back_query" not in table.__dict__:
+        request = getattr(table, "request", None)
+        # The plain client list is where the record leads back by default.
+        if request is None or request.get_full_path() == reverse("client_list"):
+            table._back_query = ""
+        else:
+            table._back_query = f"?{urlencode({'back': request.get_full_path()})}"
+    return url + table._back_query
+
+
+def pk_last(*accessors):
+    """A column's sort, the pk last: rows that tie keep one order from page to page."""
+    return (*accessors, "pk")
