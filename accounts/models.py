@@ -80,8 +80,8 @@ class Scope:
     def client_column(self, prefix=""):
         """The column that holds a client's organization of this scope's kind
         (`{prefix}partner_id` or `{prefix}reseller_id`); None for everything or nothing.
-        Raw SQL filters on it (selectors/figures_sql.py, the renewal's locked read) as `client_filter`
-        does."""
+        Raw SQL filters on it (selectors/figures.py, the renewal's locked read in
+        services/locks.py) as `client_filter` does."""
         if self.everything or self.kind not in (
             OrganizationKind.PARTNER, OrganizationKind.RESELLER
         ):
