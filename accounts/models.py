@@ -1,6 +1,6 @@
 """Organizations of the channel (publisher, partners, resellers) and who works for them.
 
-Scope (DESIGN.md rule 11) starts here: `Scope.for_user(user)` says which organizations a
+Scope (docs/rules.md rule 11) starts here: `Scope.for_user(user)` says which organizations a
 user acts for, and every `visible_to(user)` queryset method of the project is built on it.
 """
 

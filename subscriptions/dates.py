@@ -1,4 +1,4 @@
-"""The date rules of DESIGN.md (rule 3), in one place."""
+"""The date rules of docs/rules.md (rule 3), in one place."""
 
 import datetime
 
@@ -26,8 +26,8 @@ def term_end(start: datetime.date, years: int) -> datetime.date:
 
 
 def whole_years_covered(start: datetime.date, end: datetime.date) -> int:
-    """The whole years a term from start to end covers, rounded up (imports, rule of
-    CONTRACT.md): a term of 1 year and 1 day counts 2."""
+    """The whole years a term from start to end covers, rounded up (imports, docs/rules.md
+    rule 3): a term of 1 year and 1 day counts 2."""
     years = 1
     while term_end(start, years) < end:
         years += 1

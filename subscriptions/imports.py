@@ -1,4 +1,4 @@
-"""Import files (CONTRACT.md `import_clients`): parsing and the report; the writes are
+"""Import files (docs/interface.md `import_clients`): parsing and the report; the writes are
 `services.import_subscriptions`.
 
 The format: a header `client;reseller;product;users;start_date;end_date` (`,` also

@@ -1,4 +1,4 @@
-"""The pools of the licenses page (CONTRACT.md: one `pool-balance` hook per pool the user
+"""The pools of the licenses page (docs/interface.md: one `pool-balance` hook per pool the user
 may see), written in Python.
 
 A partner or a reseller has a few pools: cards. Publisher staff see every pool (808 at

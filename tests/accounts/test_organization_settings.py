@@ -1,4 +1,4 @@
-"""A partner's own settings (DESIGN.md rule 16): the page its managers use, and the renewal
+"""A partner's own settings (docs/rules.md rule 16): the page its managers use, and the renewal
 window applied to the partner, its resellers and publisher staff."""
 
 import datetime

@@ -1,4 +1,4 @@
-"""/healthz against a database that really does not answer (CONTRACT.md: 503)."""
+"""/healthz against a database that really does not answer (docs/interface.md: 503)."""
 
 import copy
 import socket

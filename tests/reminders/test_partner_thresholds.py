@@ -1,6 +1,6 @@
-"""A partner's own reminder days (DESIGN.md rule 16): its clients and its resellers'
+"""A partner's own reminder days (docs/rules.md rule 16): its clients and its resellers'
 clients are reminded on its days, the day after the end always stays, and every other
-partner keeps CONTRACT's 90, 30, 7."""
+partner keeps the 90, 30, 7 of docs/rules.md."""
 
 import datetime
 

@@ -1,4 +1,4 @@
-"""send_renewal_reminders: who gets what, once, in which language (CONTRACT.md)."""
+"""send_renewal_reminders: who gets what, once, in which language (docs/interface.md)."""
 
 import datetime
 

@@ -1,4 +1,4 @@
-"""`manage.py check_ledger`: proves DESIGN.md rule 10 (a pool's balance is its ledger's sum)."""
+"""`manage.py check_ledger`: proves docs/rules.md rule 10 (a pool's balance is its ledger's sum)."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection

@@ -1,4 +1,4 @@
-"""`manage.py import_clients FILE --partner P [--dry-run] [--no-debit]` (CONTRACT.md).
+"""`manage.py import_clients FILE --partner P [--dry-run] [--no-debit]` (docs/interface.md).
 
 All or nothing: any bad line, or a pool that cannot pay, rejects the whole file and the
 command exits 1 with a report naming each bad line (`line N`, the header being line 1).
