@@ -7,7 +7,7 @@ from django.contrib.auth.backends import ModelBackend
 class PortalBackend(ModelBackend):
     """ModelBackend whose `get_user`, run on every request, reads the user's membership and
     its organization in the same query: the user's scope (accounts.models.Scope) then
-    needs no query of its own, one round trip less on every page (docs/benchmarks.md)."""
+    needs no query of its own, one round trip less on every page."""
 
     def get_user(self, user_id):
         users = get_user_model()._default_manager

@@ -190,7 +190,7 @@ class Subscription(models.Model):
     # same transaction. They let the scope, the paying organization and the lists' default
     # order (client name, product name) be read off the subscription's own row and its
     # indexes: counting, classifying or paging every subscription in scope no longer joins
-    # every client (docs/benchmarks.md). Nullable only because SQLite's triggers fill a
+    # every client. Nullable only because SQLite's triggers fill a
     # row right after it is written; never NULL once written (a test holds it).
     client_partner = _copy_of_organization()
     client_reseller = _copy_of_organization()

@@ -94,7 +94,7 @@ def status_q(status, today=None):
     the same rows as `status_expression(today)` equal to it (a test compares them on every
     edge), but PostgreSQL estimates these from its statistics where it guesses 0.5 % for a
     CASE: a page of one status would otherwise scan and sort every row rather than walk
-    the name order (docs/benchmarks.md)."""
+    the name order."""
     today = today or local_today()
     # Started: neither queued nor not started (both start after today).
     started = Q(term_start__lte=today)
@@ -157,8 +157,8 @@ _PARTNER = object()
 def annotate_row(subscription, *, today, pool_id=None, partner_months=_PARTNER):
     """Sets on one subscription already in hand what `with_status` annotates (status,
     current term, paying pool), by the same rules in Python: the service layer's locked
-    row, without building the SQL CASE of `with_status` in Django's ORM for one row
-    (docs/benchmarks.md); a test holds this twin to the SQL on every status and window.
+    row, without building the SQL CASE of `with_status` in Django's ORM for one row;
+    a test holds this twin to the SQL on every status and window.
 
     `partner_months` is the client's partner's own window (None: the default one); when
     not given it is read from `subscription.client.partner`."""

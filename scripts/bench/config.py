@@ -33,7 +33,7 @@ UNCACHED_PAGES = (
 )
 
 
-# The pages that show the kept figures (subscriptions/selectors/figures*.py), measured at the largest
+# The pages that show the kept figures (selectors/figures*.py), measured at the largest
 # size right after a write in the user's scope (the figures of its paying organization are
 # recomputed first), and with the figures computed from every subscription on each request
 # (`KEPT_FIGURES=0 FIGURES_CACHE=0`: what the first visit after a write cost before).

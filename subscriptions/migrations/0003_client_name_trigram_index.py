@@ -1,7 +1,7 @@
 """A trigram index for the name search of the lists (`?q=`, `icontains`).
 
 Django's `icontains` is `UPPER(name) LIKE UPPER('%…%')` on PostgreSQL: no b-tree helps, so
-every search read the whole client table (92 ms at 100 000 clients; docs/benchmarks.md).
+every search read the whole client table.
 A GIN index over `UPPER(name)` with `gin_trgm_ops` answers it from the index.
 
 PostgreSQL only, and only where the pg_trgm extension can be had: creating an extension

@@ -5,8 +5,7 @@ Listing, counting and classifying the subscriptions of a scope joined every clie
 the scope (`client.partner_id`, `client.reseller_id`), the paying organization (reseller,
 else partner) and the default order (client name, product name). At 100 000 clients that
 join was most of the dashboard's first visit, and the sort by names made staff's page
-2 000 sort every row (150 ms) where an index on the subscription's own columns answers in
-6 ms (docs/benchmarks.md).
+2 000 sort every row where an index on the subscription's own columns answers at once.
 
 Triggers, not Python, keep the copies right, on PostgreSQL and on SQLite alike: a
 subscription takes them from its client and product whenever it is written (whatever the

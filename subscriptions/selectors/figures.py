@@ -1,7 +1,7 @@
 """The dashboard's figures and the pools' forecast (rules 6, 7 and 17) for a scope.
 
 Both classify every subscription of a scope, too slow to do per request at 100 000
-clients however the SQL is written (docs/benchmarks.md). So one statement
+clients however the SQL is written (docs/benchmarks.md, dashboard). So one statement
 (figures_sql.groups_sql) computes them per *client group* — a partner and optionally one
 of its resellers — and a scope's figures are the sum of its groups' rows:
 

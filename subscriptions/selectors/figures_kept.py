@@ -148,7 +148,7 @@ def _apply(cursor, today, records, organizations):
 
 def _more_memory(cursor):
     """For this transaction only: the groups of an organization with 25 000 subscriptions
-    sorted in memory rather than on disk (docs/benchmarks.md)."""
+    sorted in memory rather than on disk."""
     cursor.execute(f"SET LOCAL work_mem = '{REFRESH_WORK_MEM}'")
 
 

@@ -81,7 +81,7 @@ def groups_sql(subscriptions, today, months, horizon_months, *, kept=False, dry=
             status=status_expression(today),
             # Months before the first shown are one group: only their licenses count (rule
             # 17's "due now"), and grouping by every past month was most of this
-            # statement's time at 100 000 clients (docs/benchmarks.md).
+            # statement's time at 100 000 clients.
             month=Greatest(TruncMonth("term_end"), Value(first)),
         )
         .order_by()
@@ -117,7 +117,7 @@ def groups_sql(subscriptions, today, months, horizon_months, *, kept=False, dry=
              WHERE {to_renew} OR (status = %s AND term_end < %s)
         ),
         -- One row per client of each pool first (hashed), then per pool: the distinct
-        -- counts without sorting every row due (docs/benchmarks.md).
+        -- counts without sorting every row due.
         per_client AS (
             SELECT partner_id, reseller_id, bucket, product_id,
                    SUM(CASE WHEN is_now THEN users ELSE 0 END) AS needed,

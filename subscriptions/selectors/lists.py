@@ -52,7 +52,7 @@ def current_end_keys(*, offset, limit, descending=False, today=None):
     """The primary keys of every subscription in order of current end date, then pk
     (both descending if asked), rows `offset` to `offset + limit`: what
     `plain_subscription_rows(staff).order_by("current_end", "pk")` pages, without reading
-    and sorting all 100 000 rows by the CASE of `current_end` (docs/benchmarks.md).
+    and sorting every row by the CASE of `current_end`.
 
     The current end is `term_end`, except for a subscription whose renewal is queued (it
     has a previous term and its latest one starts after today): `previous_term_end`. So

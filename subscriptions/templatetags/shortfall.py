@@ -1,7 +1,7 @@
 """The shortfall forecast's rows (rule 17), written in Python.
 
 Publisher staff see one row per pool, 800 at 100 000 clients: format strings write them
-many times faster than the template language (docs/benchmarks.md), with the standard
+much faster than the template language, with the standard
 library's escape (Django's is the same, behind a lazy-string check per call).
 tests/portal/test_shortfall.py reads the rows back.
 

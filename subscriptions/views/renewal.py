@@ -68,7 +68,7 @@ def _renewal_done(request, subscription, result):
 def renew(request, pk):
     if request.method == "POST":
         # A valid form goes to the service as it is: the scope is checked there, under
-        # the lock, and a renewal reads its subscription once (docs/benchmarks.md). The
+        # the lock, and a renewal reads its subscription once. The
         # page is read only to be shown again.
         form = RenewalForm(request.POST, user=request.user)
         if form.is_valid():

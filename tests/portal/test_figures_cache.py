@@ -119,7 +119,7 @@ def test_writes_replace_the_cached_figures_instead_of_piling_them_up(
     partner_user, due, settings, tmp_path
 ):
     """One entry per figure and scope, whatever the number of writes: a file per write
-    filled the cache directory, and culling it stalled a request (docs/benchmarks.md)."""
+    filled the cache directory, and culling it stalled a request."""
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
