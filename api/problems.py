@@ -1,7 +1,9 @@
 """Every API error as an RFC 9457 problem details document (application/problem+json)."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -38,16 +40,31 @@ def problem_response(status_code, *, code, title, detail=None, headers=None, **e
     )
 
 
-def _flatten(errors):
-    if isinstance(errors, dict):
-        return {key: _flatten(value) for key, value in errors.items()}
+def _messages(errors):
     if isinstance(errors, list):
-        flat = []
-        for item in errors:
-            value = _flatten(item)
-            flat.extend(value if isinstance(value, list) else [value])
-        return flat
+        return [message for item in errors for message in _messages(item)]
+    if isinstance(errors, dict):
+        return [message for value in errors.values() for message in _messages(value)]
     return [str(errors)]
+
+
+def _flatten(errors, prefix=""):
+    """{"field": [messages]}, one entry per field; an item of a list (or a field of a
+    nested object) gets its own entry, named by its path: `subscriptions.0`."""
+    flat = {}
+    for key, value in errors.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, prefix=f"{name}."))
+        elif isinstance(value, list) and any(isinstance(item, dict) for item in value):
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    flat.update(_flatten(item, prefix=f"{name}.{index}."))
+                elif item:
+                    flat.setdefault(name, []).extend(_messages(item))
+        else:
+            flat[name] = _messages(value)
+    return flat
 
 
 def problem_exception_handler(exc, context):
@@ -87,3 +104,28 @@ def problem_exception_handler(exc, context):
         detail=detail,
         headers=headers,
     )
+
+
+def _is_api(request):
+    return request.path.startswith("/api/")
+
+
+def not_found(request, exception=None):
+    """Django's 404 (a URL that matches no route): problem details under `/api/`, so a
+    client gets the same kind of error wherever it went wrong; the portal's page elsewhere."""
+    if _is_api(request):
+        return JsonResponse(
+            problem(404, code="not_found", title=_("Not found."),
+                    detail=_("No API endpoint at this address.")),
+            status=404, content_type=PROBLEM_CONTENT_TYPE,
+        )
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        return JsonResponse(
+            problem(500, code="server_error", title=_("Server error")),
+            status=500, content_type=PROBLEM_CONTENT_TYPE,
+        )
+    return defaults.server_error(request)

@@ -19,12 +19,15 @@ PROBLEMS = {
     "403": "Read-only user, or not allowed",
     "404": "Not found, or outside your scope",
     "405": "Method not allowed",
-    "409": "Refused by a business rule (not enough licenses, already renewed, nothing to "
+    "409": "Refused (not enough licenses, already renewed, nothing to "
     "undo or too late to undo, not due)",
     "422": "Idempotency-Key reused for another request",
     "429": "Too many requests for this token",
 }
 WRITE_ONLY = {"409", "422"}
+# The filters naming an organization by id: the server refuses anything below 1 (an id
+# from 1 outside the caller's scope is a 404, api/filters.py).
+ORGANIZATION_FILTERS = ("reseller", "organization")
 
 
 def add_problem_responses(result, generator, request, public):
@@ -34,6 +37,9 @@ def add_problem_responses(result, generator, request, public):
         for method, operation in path.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query" and parameter["name"] in ORGANIZATION_FILTERS:
+                    parameter["schema"] = {**parameter["schema"], "minimum": 1}
             for code, description in PROBLEMS.items():
                 if code in WRITE_ONLY and method == "get":
                     continue

@@ -1,8 +1,9 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from . import account_views, views
+from .docs import SwaggerPage
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -21,13 +22,9 @@ urlpatterns = [
     ),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    # Swagger UI from drf-spectacular-sidecar's static files (no CDN). The split view
-    # serves its start-up script as a file and our template has no inline style: the
-    # portal's Content-Security-Policy holds on this page too. (Redoc is left out: its
-    # template loads web fonts from a CDN.)
     path(
         "api/docs/",
-        SpectacularSwaggerSplitView.as_view(
+        SwaggerPage.as_view(
             url_name="api-schema", template_name="api/swagger_ui.html"
         ),
         name="api-docs",

@@ -11,7 +11,6 @@ import json
 from django import forms
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -30,28 +29,19 @@ from subscriptions.selectors.scope import Visible
 from subscriptions.services import idempotency
 
 from . import serializers
+from .filters import ScopedFilterBackend
 from .pagination import LedgerCursorPagination
 from .problems import PROBLEM_CONTENT_TYPE, problem, problem_response
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.STR,
+    # What the server accepts: 1 to 255 characters, not only spaces.
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"},
     location=OpenApiParameter.HEADER,
     required=True,
     description="A unique key per operation (e.g. a UUID). Sending the same key again "
     "returns the first answer and changes nothing.",
 )
-
-
-class ScopedFilterBackend(DjangoFilterBackend):
-    """The list filters of the screens, with the status choices the view allows."""
-
-    def get_filterset_kwargs(self, request, queryset, view):
-        kwargs = super().get_filterset_kwargs(request, queryset, view)
-        statuses = getattr(view, "filter_statuses", None)
-        if statuses is not None:
-            kwargs["statuses"] = statuses
-        return kwargs
 
 
 class ScopedViewSet(viewsets.GenericViewSet):
@@ -247,8 +237,8 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         return idempotent(request, operation)
 
     @extend_schema(
-        summary="Cancel the latest renewal (rule 14: before its term starts, or within "
-        "7 days of the renewal; once)",
+        summary="Cancel the latest renewal (before its term starts, or within 7 days of the "
+        "renewal; once): its licenses go back to the pool",
         parameters=[IDEMPOTENCY_HEADER],
         request=None,
         responses={200: serializers.CancelRenewalResultSerializer},
@@ -280,7 +270,8 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         return idempotent(request, operation)
 
     @extend_schema(
-        summary="Mark as not renewing (rule 15: an expiring or expired subscription)",
+        summary="Mark as not renewing (an expiring or expired subscription): it leaves "
+        "the renewals to do",
         request=serializers.NotRenewingRequestSerializer,
         responses={200: serializers.SubscriptionSerializer},
     )

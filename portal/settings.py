@@ -261,7 +261,15 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Partner Portal API",
-    "DESCRIPTION": "Clients, subscriptions, renewals, pools and ledger of your scope.",
+    # Markdown, shown at the top of /api/docs/: what the product is, and the way back.
+    "DESCRIPTION": (
+        "The Partner Portal's API: your clients and their TBox and TSend subscriptions, "
+        "the renewals to do, your license pools and their ledger, as the portal shows "
+        "them to you. Send `Authorization: Token <key>` with a key from "
+        "[API tokens](/account/api-tokens/); writes also need an `Idempotency-Key`. "
+        "Errors are problem details (`application/problem+json`).\n\n"
+        "[Back to Partner Portal](/)"
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],

@@ -3,6 +3,10 @@ from django.urls import include, path
 
 from . import views
 
+# Under /api/ these answer problem details (application/problem+json), as the API does.
+handler404 = "api.problems.not_found"
+handler500 = "api.problems.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
