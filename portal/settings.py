@@ -264,7 +264,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Partner Portal API",
     # Markdown, shown at the top of /api/docs/: what the product is, and the way back.
     "DESCRIPTION": (
-        "The Partner Portal's API: your clients and their TBox and TSend subscriptions, "
+        "The Partner Portal's API: your clients and their subscriptions, "
         "the renewals to do, your license pools and their ledger, as the portal shows "
         "them to you. Send `Authorization: Token <key>` with a key from "
         "[API tokens](/account/api-tokens/); writes also need an `Idempotency-Key`. "

@@ -5,6 +5,7 @@ check holds: no 500, every answer documented and matching the schema (content ty
 headers included), invalid input refused, valid input accepted. Runs in `make test`."""
 
 import datetime
+import re
 
 import pytest
 import schemathesis
@@ -239,3 +240,12 @@ def test_the_schema_says_what_the_server_accepts(populated):
     assert parameters["reseller"]["minimum"] == 1
     assert parameters["organization"]["minimum"] == 1
     assert parameters["Idempotency-Key"]["minLength"] == 1
+
+
+def test_the_docs_speak_of_the_product_and_lead_back_to_the_portal(db):
+    schema = Client().get("/api/schema/?format=json")
+    assert "[Back to Partner Portal](/)" in schema.json()["info"]["description"]
+    assert not re.search(r"\brules? \d+", schema.content.decode(), re.IGNORECASE)
+    page = Client(headers={"accept-language": "en"}).get("/api/docs/")
+    assert b'<html lang="en">' in page.content
+    assert b'href="/">Back to Partner Portal</a>' in page.content
