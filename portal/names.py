@@ -26,8 +26,12 @@ from django.db.models.lookups import Contains
 COLLATION = "french"
 FOLD_FUNCTION = "portal_fold"
 
-# Letters written as two that NFD does not split; unaccent spells them out likewise.
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE"})
+# Letters that NFD does not split into a letter and an accent, rewritten as PostgreSQL's
+# unaccent rewrites them, so that both databases find the same names.
+_LIGATURES = str.maketrans(
+    {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L",
+     "đ": "d", "Đ": "D"}
+)
 
 # French dictionaries order a letter's accents so: e, é, è, ê, ë (ICU's order too).
 _ACCENT_RANK = {"\u0301": 1, "\u0300": 2, "\u0306": 3, "\u0302": 4, "\u0308": 5, "\u0327": 6}

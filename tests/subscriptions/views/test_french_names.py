@@ -11,7 +11,8 @@ from subscriptions.models import Subscription
 from tests.helpers.html import options, row_ids
 
 # In the order a French reader expects: accents and case do not move a name out of its
-# letter (*Bâtiment* before *Boulangerie* and *Bureau*, *Écluse* and *élan* among the E).
+# letter (*Bâtiment* before *Boulangerie* and *Bureau*, *Écluse* and *élan* among the E,
+# *Œuvres* among the O).
 FRENCH_ORDER = [
     "Atelier Roux",
     "Auto-École Garcia",
@@ -22,6 +23,7 @@ FRENCH_ORDER = [
     "Écluse SARL",
     "élan Sport",
     "Étude Notariale",
+    "Œuvres Sociales",
     "Zèbre Conseil",
     "zinc bar",
 ]
@@ -56,6 +58,7 @@ def test_the_search_ignores_case_and_accents(browse, french_clients, partner_use
 def test_a_plain_search_finds_the_accented_name(browse, french_clients, partner_user, page):
     assert names_listed(browse(partner_user), f"{page}?q=lefevre") == ["Boulangerie Lefèvre"]
     assert names_listed(browse(partner_user), f"{page}?q=LEFÈVRE") == ["Boulangerie Lefèvre"]
+    assert names_listed(browse(partner_user), f"{page}?q=oeuvres") == ["Œuvres Sociales"]
 
 
 @pytest.mark.parametrize("query", ["ecoles", "%25", "_", "e%25e"])
