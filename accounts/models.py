@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from portal.names import COLLATION
+
 
 class OrganizationKind(models.TextChoices):
     PUBLISHER = "publisher", _("Publisher")
@@ -162,7 +164,8 @@ class OrganizationQuerySet(models.QuerySet):
 
 class Organization(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=OrganizationKind.choices)
-    name = models.CharField(_("name"), max_length=200)
+    # French alphabetical order (portal/names.py).
+    name = models.CharField(_("name"), max_length=200, db_collation=COLLATION)
     parent = models.ForeignKey(
         "self",
         verbose_name=_("partner"),

@@ -18,6 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
+from portal.names import name_contains
 from subscriptions import selectors, services
 from subscriptions.filtersets import (
     MovementFilterSet,
@@ -66,11 +67,15 @@ class ClientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
                 query = forms.CharField(max_length=200).clean(query)
             except forms.ValidationError as error:
                 raise ValidationError({"q": error.messages}) from None
-            rows = rows.filter(name__icontains=query)
+            rows = rows.filter(name_contains("name", query))
         return rows
 
     @extend_schema(
-        parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="Name contains")]
+        parameters=[
+            OpenApiParameter(
+                "q", OpenApiTypes.STR, description="Name contains (case and accents ignored)"
+            )
+        ]
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organization, Scope
+from portal.names import name_contains
 
 from .models import LicenseMovement, MovementKind, Product, Subscription
 from .organization_menus import CappedChoiceMixin, show_selected
@@ -75,8 +76,9 @@ class BootstrapFilterSet(django_filters.FilterSet):
 
 
 class SubscriptionFilterSet(BootstrapFilterSet):
+    # Case and accents ignored, on both databases (portal/names.py).
     q = django_filters.CharFilter(
-        field_name="client__name", lookup_expr="icontains", label=_("Client name")
+        field_name="client__name", label=_("Client name"), method="filter_name"
     )
     status = django_filters.ChoiceFilter(
         field_name="status", choices=status_choices, label=_("Status"), empty_label=_("All"),
@@ -116,6 +118,9 @@ class SubscriptionFilterSet(BootstrapFilterSet):
     class Meta:
         model = Subscription
         fields = []
+
+    def filter_name(self, queryset, name, value):
+        return queryset.filter(name_contains(name, value))
 
     def filter_status(self, queryset, name, value):
         # The status's conditions rather than its CASE: see status.status_q.

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Scope
+from portal.names import COLLATION
 
 from .dates import local_today
 from .status import current_term, status_expression
@@ -17,7 +18,7 @@ from .status import current_term, status_expression
 
 class Product(models.Model):
     code = models.CharField(_("code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, db_collation=COLLATION)
 
     class Meta:
         verbose_name = _("product")
@@ -39,7 +40,8 @@ class ClientQuerySet(models.QuerySet):
 class Client(models.Model):
     """A customer company, managed by a partner and optionally one of its resellers."""
 
-    name = models.CharField(_("name"), max_length=200)
+    # French alphabetical order; searched by `portal_fold(name)` (portal/names.py).
+    name = models.CharField(_("name"), max_length=200, db_collation=COLLATION)
     partner = models.ForeignKey(
         Organization,
         verbose_name=_("partner"),
@@ -194,8 +196,12 @@ class Subscription(models.Model):
     # row right after it is written; never NULL once written (a test holds it).
     client_partner = _copy_of_organization()
     client_reseller = _copy_of_organization()
-    client_name = models.CharField(max_length=200, editable=False, default="")
-    product_name = models.CharField(max_length=100, editable=False, default="")
+    client_name = models.CharField(
+        max_length=200, editable=False, default="", db_collation=COLLATION
+    )
+    product_name = models.CharField(
+        max_length=100, editable=False, default="", db_collation=COLLATION
+    )
 
     objects = SubscriptionQuerySet.as_manager()
 

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import Organization, Scope
+from portal.names import name_contains
 
 CHOICES_MAX = 200
 SEARCH_MAX_LENGTH = 100
@@ -171,7 +172,7 @@ def organization_options(request):
     elif kind == "partner":
         scoped = scoped.partners()
     query = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
-    matching = scoped.filter(name__icontains=query) if query else scoped
+    matching = scoped.filter(name_contains("name", query)) if query else scoped
     selected = as_id(
         request.GET.get("selected")
         or request.GET.get("reseller")

@@ -46,6 +46,25 @@ def _bulk_selection(request, visible):
     return selection
 
 
+def _strict_years(value):
+    """1 to MAX_YEARS from a form field, or None when it is anything else."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 1 <= number <= services.MAX_YEARS else None
+
+
+def _years_changed_message(years):
+    return ngettext(
+        "Nothing was renewed: the number of years changed, so the preview now shows "
+        "%(years)d year. Check it, then press OK.",
+        "Nothing was renewed: the number of years changed, so the preview now shows "
+        "%(years)d years. Check it, then press OK.",
+        years,
+    ) % {"years": years}
+
+
 def _bulk_done_message(count, licenses):
     return ngettext(
         "%(count)d subscription renewed — %(licenses)d licenses debited.",
@@ -59,19 +78,39 @@ def _bulk_done_message(count, licenses):
 @require_http_methods(["POST"])
 def bulk_renew(request):
     """POST a selection: the preview (200). POST the preview's form (`confirm`): renew
-    them all in one transaction, then redirect to the renewals list with a message."""
+    them all in one transaction, then redirect to the renewals list with a message; with
+    `refresh`, or with `years_selected` other than the previewed `years`, the preview
+    again for `years_selected`."""
     visible = Visible(request.user)
     selection = _bulk_selection(request, visible)
+    # `years` (a hidden field on the preview) is what the preview showed, hence what OK
+    # renews; `years_selected` is the control next to OK. OK never renews for years the
+    # page did not show (docs/interface.md, bulk preview): when they differ, the preview
+    # is shown again for the years chosen, and nothing is renewed.
     years = bounded_int(request.POST.get("years"), 1, services.MAX_YEARS)
-    error = None
+    error = notice = years_error = None
     status = 200
+    confirming = request.POST.get("confirm") == "1"
+    invalid = _("Choose a number of years between 1 and %(max)d.") % {"max": services.MAX_YEARS}
+    if confirming and "years" in request.POST and _strict_years(request.POST["years"]) is None:
+        years_error = invalid
+    if "years_selected" in request.POST:
+        selected = _strict_years(request.POST["years_selected"])
+        if selected is None:
+            years_error = invalid
+        elif request.POST.get("refresh") == "1" or selected != years:
+            if confirming and request.POST.get("refresh") != "1":
+                notice = _years_changed_message(selected)
+            years, confirming = selected, False
+    if years_error:
+        confirming = False
     if not selection:
         messages.warning(request, _("Select at least one subscription to renew."))
         return redirect("renewals")
     if len(selection) > services.BULK_MAX:
         error = _("Select at most %(max)d subscriptions at once.") % {"max": services.BULK_MAX}
         selection = selection[: services.BULK_MAX]
-    elif request.POST.get("confirm") == "1":
+    elif confirming:
         token = request.POST.get("token")
         if not token_is_valid(request.user, token):
             error, status = str(TOKEN_INVALID), 400
@@ -117,6 +156,8 @@ def bulk_renew(request):
             "years": years,
             "years_choices": range(1, services.MAX_YEARS + 1),
             "error": error,
+            "notice": notice,
+            "years_error": years_error,
             "token": issue_token(request.user),
         },
         status=status,

@@ -171,6 +171,18 @@ def test_clients_are_scoped(partner_user, alpha, beta, tbox, make_subscription, 
     assert client.get("/api/v1/clients/?q=mine").json()["results"][0]["name"] == "Mine SA"
 
 
+def test_the_client_search_ignores_case_and_accents(
+    partner_user, alpha, tbox, make_subscription, api_for
+):
+    make_subscription(alpha, tbox, name="Auto-École Garcia")
+    make_subscription(alpha, tbox, name="Boulangerie Lefèvre")
+    client = api_for(partner_user)
+    for query, name in (("ecole", "Auto-École Garcia"), ("ÉCOLE", "Auto-École Garcia"),
+                        ("lefevre", "Boulangerie Lefèvre")):
+        found = client.get("/api/v1/clients/", {"q": query}).json()["results"]
+        assert [row["name"] for row in found] == [name]
+
+
 def test_a_list_takes_a_fixed_number_of_queries(
     partner_user, alpha, tbox, make_subscription, api_for
 ):

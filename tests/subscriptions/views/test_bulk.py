@@ -183,3 +183,102 @@ def test_a_renewed_subscription_in_the_selection_is_explained(
     assert response.status_code == 200
     assert "Already SA" in by_testid(response, "bulk-error")[0].text
     assert not by_testid(response, "bulk-confirm-form")
+
+
+def _ok_with_years_changed(preview, years):
+    """What the browser sends when the user picks `years` next to OK and presses OK."""
+    return {**_confirm_data(preview), "years_selected": str(years)}
+
+
+def _debit(response):
+    return [element.text for element in by_testid(response, "bulk-debit")]
+
+
+def test_ok_pressed_after_changing_the_years_renews_nothing_and_previews_the_new_years(
+    browse, partner_user, alpha, tbox, grant, due
+):
+    grant(alpha, tbox, 100)
+    selection = [due(alpha, tbox, users=3), due(alpha, tbox, users=4)]
+    client = browse(partner_user)
+    preview = client.post("/renewals/bulk/", {"subscriptions": [s.pk for s in selection]})
+    assert _debit(preview) == ["7"]
+    movements = LicenseMovement.objects.count()
+
+    response = client.post("/renewals/bulk/", _ok_with_years_changed(preview, 3))
+
+    assert response.status_code == 200
+    assert balance(alpha, tbox) == 100
+    assert LicenseMovement.objects.count() == movements
+    assert not Term.objects.filter(subscription__in=selection, kind="renewal").exists()
+    notice = by_testid(response, "bulk-years-changed")
+    assert notice and "Nothing was renewed" in notice[0].text and "3 years" in notice[0].text
+    # The preview now shows three years, and its OK renews three years.
+    assert _debit(response) == ["21"]
+    new_start = selection[0].term_end + datetime.timedelta(days=1)
+    three_years = new_start + relativedelta(years=3) - datetime.timedelta(days=1)
+    lines = elements(response, lambda tag, attrs: tag == "tr" and "data-licenses" in attrs)
+    assert {line.attrs["data-end"] for line in lines} == {three_years.isoformat()}
+    assert _confirm_data(response)["years"] == ["3"]
+
+    confirm = client.post("/renewals/bulk/", _ok_with_years_changed(response, 3))
+    assert confirm.status_code == 302
+    assert balance(alpha, tbox) == 79
+    terms = Term.objects.filter(subscription__in=selection, kind="renewal")
+    assert {term.end_date for term in terms} == {three_years}
+
+
+def test_the_refresh_button_previews_the_years_chosen_and_renews_nothing(
+    browse, partner_user, alpha, tbox, grant, due
+):
+    grant(alpha, tbox, 100)
+    selection = [due(alpha, tbox, users=3)]
+    client = browse(partner_user)
+    preview = client.post("/renewals/bulk/", {"subscriptions": [s.pk for s in selection]})
+
+    response = client.post(
+        "/renewals/bulk/", {**_ok_with_years_changed(preview, 2), "refresh": "1"}
+    )
+
+    assert response.status_code == 200
+    assert _debit(response) == ["6"]
+    assert not by_testid(response, "bulk-years-changed")
+    assert balance(alpha, tbox) == 100
+    assert not Term.objects.filter(subscription__in=selection, kind="renewal").exists()
+
+
+def test_years_that_are_not_a_choice_are_an_error_at_the_field_and_renew_nothing(
+    browse, partner_user, alpha, tbox, grant, due
+):
+    grant(alpha, tbox, 100)
+    selection = [due(alpha, tbox, users=3)]
+    client = browse(partner_user)
+    preview = client.post("/renewals/bulk/", {"subscriptions": [s.pk for s in selection]})
+    movements = LicenseMovement.objects.count()
+
+    for data in (_ok_with_years_changed(preview, 9), {**_confirm_data(preview), "years": "x"}):
+        response = client.post("/renewals/bulk/", data)
+        assert response.status_code == 200
+        error = by_testid(response, "bulk-years-error")
+        assert error and "between 1 and 5" in error[0].text
+        assert not by_testid(response, "bulk-confirm-form")
+    assert balance(alpha, tbox) == 100
+    assert LicenseMovement.objects.count() == movements
+
+
+def test_the_years_changed_message_is_in_french_for_a_french_reader(
+    browse, partner_user, alpha, tbox, grant, due
+):
+    grant(alpha, tbox, 100)
+    client = browse(partner_user, language="fr")
+    preview = client.post("/renewals/bulk/", {"subscriptions": [due(alpha, tbox).pk]})
+
+    response = client.post("/renewals/bulk/", _ok_with_years_changed(preview, 2))
+
+    notice = by_testid(response, "bulk-years-changed")[0].text
+    assert "Rien n’a été renouvelé" in notice and "2 ans" in notice
+    # French typography: a no-break space before the colon (the reader folds spaces).
+    assert "renouvelé\u00a0:" in response.content.decode()
+    help_text = by_testid(response, "bulk-years-help")[0].text
+    assert "OK renouvelle pour 2 ans" in help_text
+    assert "Actualiser l’aperçu" in response.content.decode()
+    assert balance(alpha, tbox) == 100

@@ -1,0 +1,91 @@
+"""Finding and sorting names as a French reader expects, on PostgreSQL and SQLite alike
+(docs/interface.md, "Lists"): a search ignores case and accents (`ecole` finds
+*Auto-École Garcia*), and names sort in French alphabetical order (*Bâtiment* before
+*Bureau*, *Écluse* among the E).
+
+Two database objects carry this, under the same names on both databases, so that the
+queries and the models are the same:
+
+- `portal_fold(text)`, the text without accents, in lower case. On PostgreSQL an
+  IMMUTABLE SQL function over the `unaccent` extension (migration accounts 0003), so an
+  index can be built on it; on SQLite the function `fold` below, registered on every
+  connection.
+- the collation `french` of the name columns (`db_collation`). On PostgreSQL an ICU
+  collation for French (same migration); on SQLite `compare` below, registered on every
+  connection. SQLite looks it up whenever it compares those columns: a connection made
+  without this module (the `sqlite3` shell) cannot sort them.
+"""
+
+import functools
+import unicodedata
+
+from django.db.backends.signals import connection_created
+from django.db.models import CharField, Func, Value
+from django.db.models.lookups import Contains
+
+COLLATION = "french"
+FOLD_FUNCTION = "portal_fold"
+
+# Letters that NFD does not split into a letter and an accent, rewritten as PostgreSQL's
+# unaccent rewrites them, so that both databases find the same names.
+_LIGATURES = str.maketrans(
+    {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L",
+     "đ": "d", "Đ": "D"}
+)
+
+# French dictionaries order a letter's accents so: e, é, è, ê, ë (ICU's order too).
+_ACCENT_RANK = {"\u0301": 1, "\u0300": 2, "\u0306": 3, "\u0302": 4, "\u0308": 5, "\u0327": 6}
+
+
+def fold(text):
+    """The text without accents and in lower case, as PostgreSQL's `portal_fold`."""
+    if text is None:
+        return None
+    decomposed = unicodedata.normalize("NFD", text.translate(_LIGATURES))
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
+@functools.lru_cache(maxsize=65536)
+def sort_key(text):
+    """French alphabetical order: letters first, accents ignored; among names that differ
+    only by accents, the first letter whose accents differ decides (*coté* before *côte*,
+    whose second letter has one); then lower case first; then the text itself, so that
+    two different names never compare equal."""
+    accents = []
+    for char in unicodedata.normalize("NFD", text.translate(_LIGATURES)):
+        if unicodedata.combining(char):
+            if accents:
+                accents[-1] += (_ACCENT_RANK.get(char, ord(char)),)
+        else:
+            accents.append(())
+    return (fold(text), tuple(accents), text.swapcase(), text)
+
+
+def compare(left, right):
+    """The SQLite collation: -1, 0 or 1 as `sort_key` orders the two names."""
+    left_key, right_key = sort_key(left), sort_key(right)
+    return (left_key > right_key) - (left_key < right_key)
+
+
+def register_on_sqlite(sender, connection, **kwargs):
+    if connection.vendor != "sqlite":
+        return
+    raw = connection.connection
+    raw.create_function(FOLD_FUNCTION, 1, fold, deterministic=True)
+    raw.create_collation(COLLATION, compare)
+
+
+connection_created.connect(register_on_sqlite, dispatch_uid="portal.names.register_on_sqlite")
+
+
+class Folded(Func):
+    """`portal_fold(expression)`: what the name indexes of the search hold."""
+
+    function = FOLD_FUNCTION
+    output_field = CharField()
+
+
+def name_contains(field, text):
+    """A filter: `field` contains `text`, case and accents ignored. Both sides are folded
+    by the database, so the search agrees with the index on `portal_fold(name)`."""
+    return Contains(Folded(field), Folded(Value(text)))
