@@ -1,14 +1,14 @@
 """The shortfall forecast one page of pools at a time (rule 17; docs/interface.md,
 "Pages of pools"): the dashboard's forecast, the licenses page and the allocation page.
 
-A partner or a reseller sees a handful of pools: all of them, by organization and product.
-Publisher staff may see thousands, which no one reads at once: with more pools than a page
-holds, the page shows the short ones first (licenses missing now, then within the
-forecast's horizon, most missing first, then by name), and a search on the organization's
-name narrows them. Either way one statement joins the visible pools to their figures (the
-rows of figures.figures_source summed per pool) and the database orders them and keeps one
-page: a page costs the same queries whatever the number of pools, and only its rows
-become Python objects.
+Whoever may see a page of pools or fewer (partners and resellers have a handful) sees all
+of them, by organization and product. Publisher staff may see thousands, which no one
+reads at once: with more pools than a page holds, the page shows the short ones first
+(licenses missing now, then within the forecast's horizon, most missing first, then by
+name), and a search on the organization's name narrows them. Either way one statement
+joins the visible pools to their figures (the rows of figures.figures_source summed per
+pool) and the database orders them and keeps one page: a page costs the same queries
+whatever the number of pools, and only its rows become Python objects.
 """
 
 from dataclasses import dataclass, field
@@ -37,10 +37,11 @@ POOLS_PER_PAGE = 20
 SEARCH_MAX_LENGTH = 100
 
 # The first page without a search, the one every look at the dashboard and the licenses
-# page opens on, is cached with the figures (figures_cache.py); the name ends in the row
-# format's version, so a cache kept across a deploy never hands back another format.
-FIRST_PAGE_CACHE = "pool-page-1"
-DASHBOARD_CACHE = "dashboard-figures-5"
+# page opens on, is cached like the figures (figures_cache.py), and so are the dashboard's
+# figures. The names end in their format's version: a cache kept across a deploy never
+# hands back another format.
+FIRST_PAGE_CACHE = "first-pool-page-v1"
+DASHBOARD_CACHE = "dashboard-figures-v5"
 
 # The columns of the visible pools, in the order `forecast_values` writes a row, then the
 # windows of rule 16 (the pool's own partner's, or its reseller's partner's).

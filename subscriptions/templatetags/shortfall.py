@@ -40,7 +40,7 @@ def shortfall_rows_html(pools, pool_balance=False):
             else ' class="table-warning"' if pool.missing_12 else ""
         )
         message = (
-            f'<div class="small text-danger" data-testid="shortfall-message" '
+            f'<div class="small text-danger-emphasis" data-testid="shortfall-message" '
             f'data-pool-id="{pool.pk}">{escape(str(pool.message))}</div>'
             if pool.message else ""
         )
