@@ -75,19 +75,16 @@ def _chart(months, licenses, balance):
     }
 
 
-def _dashboard_chart(figures, forecast):
-    # The balances the forecast read with the figures: of the same data, no query again.
-    balances = selectors.forecast_balances(forecast)
-    return _chart(figures.months, figures.licenses_by_month, sum(balances.values()))
-
-
 @require_GET
 @login_required
 def dashboard(request):
     visible = Visible(request.user)
     user = request.user
-    # One pass for the counts, the chart and the forecast (selectors.dashboard_forecast).
-    figures, forecast = selectors.dashboard_forecast(user)
+    # The counts and the chart, and the forecast's page of pools (docs/interface.md,
+    # "Pages of pools"): the pools' balances come with it.
+    figures, forecast = selectors.dashboard_forecast(
+        user, page=request.GET.get("pool_page"), query=request.GET.get("pool_q")
+    )
     counts = figures.counts
     labels = selectors.status_labels()
     statuses = [
@@ -112,8 +109,9 @@ def dashboard(request):
             "subscriptions_total": sum(counts.values()),
             "pools": pools[:DASHBOARD_POOLS],
             "more_pools": len(pools) > DASHBOARD_POOLS,
-            "chart": _dashboard_chart(figures, forecast),
-            "shortfall": selectors.shortfall_rows(user, forecast),
+            "chart": _chart(figures.months, figures.licenses_by_month, forecast.balance),
+            "shortfall": forecast.rows,
+            "pool_page": forecast,
         },
     )
 

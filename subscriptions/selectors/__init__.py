@@ -5,6 +5,7 @@ package, one module per kind of read:
 - `lists`: the lists' rows with their status and current term, the renewals to do, one
   subscription classified, the keys of a page sorted by end date, the counts;
 - `forecast`: the shortfall forecast per pool (rule 17), for the screens and the API;
+- `forecast_pages`: the same one page of pools at a time, short ones first for staff;
 - `figures`: the dashboard's figures per scope, from one statement (`figures_sql`), kept
   between writes on PostgreSQL (`figures_kept`) and cached until the data changes
   (`figures_cache`).
@@ -32,13 +33,11 @@ from ..status import (
 )
 from .forecast import (
     PoolForecast,
-    dashboard_forecast,
-    forecast_balances,
     forecast_values,
     pool_forecast,
     shortfall_message,
-    shortfall_rows,
 )
+from .forecast_pages import POOLS_PER_PAGE, PoolPage, dashboard_forecast, pool_page
 from .lists import (
     CURRENT_END_KEYS_MAX,
     companies_to_renew_count,
@@ -58,7 +57,9 @@ __all__ = [
     "CURRENT_END_KEYS_MAX",
     "FORECAST_HORIZON_MONTHS",
     "LONGEST_WINDOW_MONTHS",
+    "POOLS_PER_PAGE",
     "PoolForecast",
+    "PoolPage",
     "Status",
     "Visible",
     "annotate_current_term",
@@ -70,16 +71,15 @@ __all__ = [
     "dashboard_forecast",
     "due_within_q",
     "expiry_threshold_expression",
-    "forecast_balances",
     "forecast_values",
     "paying_pool_subquery",
     "plain_subscription_rows",
+    "pool_page",
     "pool_forecast",
     "queued_renewal_q",
     "renewal_rows",
     "renewals_due",
     "shortfall_message",
-    "shortfall_rows",
     "status_choices",
     "status_expression",
     "status_labels",

@@ -77,22 +77,10 @@ def figures_of(scope, *, today=None, months=MONTHS, horizon_months=HORIZON_MONTH
     """`scope_figures` for a scope; `kept` False computes them even where they are kept."""
     if scope.sees_nothing:
         return _figures([], today or local_today(), months)
-    real_today = local_today()
-    today = today or real_today
-    if kept is None:
-        kept = figures_kept.active()
-    if kept and (today, months, horizon_months) == (real_today, MONTHS, HORIZON_MONTHS):
-        figures_kept.refresh_as_of(today)
-        where, params = _scope_where(scope)
-        source, source_params = f"{quote(FigureRow)} {where}", params
-        # Read where each part is used: a materialised copy of staff's 13 000 rows cost
-        # more than reading them again with each part's filter.
-        materialized = "NOT MATERIALIZED"
-    else:
-        subscriptions = Subscription.objects.filter(scope.client_filter("client_"))
-        sql, sql_params = groups_sql(subscriptions, today, months, horizon_months)
-        source, source_params = f"({sql}) computed", sql_params
-        materialized = ""  # computed once
+    today = today or local_today()
+    source, source_params, materialized = figures_source(
+        scope, today=today, months=months, horizon_months=horizon_months, kept=kept
+    )
     # Statuses and companies for the scope, pools per paying organization, and the chart
     # per month, summed in SQL rather than over staff's thousands of rows in Python. Sums
     # cast back to integers: PostgreSQL sums bigints as numerics, slow to turn into
@@ -132,6 +120,27 @@ def figures_of(scope, *, today=None, months=MONTHS, horizon_months=HORIZON_MONTH
     return _figures(rows, today, months)
 
 
+def figures_source(scope, *, today=None, months=MONTHS, horizon_months=HORIZON_MONTHS,
+                   kept=None):
+    """(FROM clause, its parameters, how a table expression over it is materialised): the
+    rows of figures_sql's statement for a scope (not one that sees nothing), read from the
+    kept rows where they are kept, else computed in place. figures_of sums them for the
+    scope; forecast_pages.py per pool."""
+    real_today = local_today()
+    today = today or real_today
+    if kept is None:
+        kept = figures_kept.active()
+    if kept and (today, months, horizon_months) == (real_today, MONTHS, HORIZON_MONTHS):
+        figures_kept.refresh_as_of(today)
+        where, params = _scope_where(scope)
+        # Read where each part is used: a materialised copy of staff's 13 000 rows cost
+        # more than reading them again with each part's filter.
+        return f"{quote(FigureRow)} {where}", params, "NOT MATERIALIZED"
+    subscriptions = Subscription.objects.filter(scope.client_filter("client_"))
+    sql, sql_params = groups_sql(subscriptions, today, months, horizon_months)
+    return f"({sql}) computed", sql_params, ""  # computed once
+
+
 def _figures(rows, today, months):
     first = today.replace(day=1)
     by_month = {first + relativedelta(months=offset): (0, 0, False) for offset in range(months)}
@@ -142,12 +151,12 @@ def _figures(rows, today, months):
             figures.counts[status] = int(subscriptions)
         elif part == "companies":
             figures.companies_to_renew = int(companies)
-        elif part == "month" and _date(month) in by_month:
-            by_month[_date(month)] = (int(subscriptions), int(licenses), bool(short))
+        elif part == "month" and as_date(month) in by_month:
+            by_month[as_date(month)] = (int(subscriptions), int(licenses), bool(short))
         else:
             figures.pools[(payer, product_id)] = PoolNeeds(
                 int(licenses), int(companies), int(licenses_12), int(companies_12),
-                _date(runs_dry),
+                as_date(runs_dry),
             )
     figures.months = [(month, count) for month, (count, _l, _s) in by_month.items()]
     figures.licenses_by_month = [
@@ -156,7 +165,7 @@ def _figures(rows, today, months):
     return figures
 
 
-def _date(value):
+def as_date(value):
     """SQLite hands dates back as text, and a month may come back as a timestamp."""
     if isinstance(value, str):
         return datetime.date.fromisoformat(value[:10])

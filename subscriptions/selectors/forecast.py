@@ -1,10 +1,10 @@
 """The shortfall forecast (rule 17), one selector for the screens and the API.
 
 Per pool the user may see: the licenses and companies of the renewals due now and over
-the horizon, what the balance lacks for them, and the day it runs dry. The figures per
-pool come with the dashboard's (figures.py); the pools themselves are read as plain
-values, so the rows can be cached with those figures (figures_cache.py) and turned into
-objects only when shown.
+the horizon, what the balance lacks for them, and the day it runs dry. The API reads
+every pool (`pool_forecast`); the screens read a page of them (forecast_pages.py). Both
+build their rows as plain values first (`forecast_values`' format), cheap to cache, and
+turn them into objects only when shown (`forecast_row`).
 """
 
 from collections import namedtuple
@@ -18,24 +18,17 @@ from ..dates import window_months
 from ..models import LicensePool
 from ..status import FORECAST_HORIZON_MONTHS
 from .figures import PoolNeeds, scope_figures
-from .figures_cache import cached_figures
-from .lists import dashboard_figures
 
-# What a forecast row holds, in the order `forecast_values` writes it (the cache names
-# end in the pool part's size: another format, another name).
-_FORECAST_POOL = ("pk", "organization_id", "product_id", "balance")
-_FORECAST_NEEDS = ("needed", "companies", "missing", "needed_12", "companies_12",
-                   "missing_12", "runs_dry")
-_FORECAST_ORGANIZATION = ("pk", "name", "kind", "parent_id")
-_FORECAST_PRODUCT = ("code", "name")
-_FORECAST_ROW = _FORECAST_POOL + _FORECAST_NEEDS
-_ForecastOrganization = namedtuple("_ForecastOrganization", _FORECAST_ORGANIZATION)
-_ForecastProduct = namedtuple("_ForecastProduct", _FORECAST_PRODUCT)
-
-# The names of the cached forecasts: a cache kept across a deploy never hands back
-# another format.
-DASHBOARD_CACHE = "dashboard-forecast-4"
-FORECAST_CACHE = "forecast-rows-4"
+# What a forecast row holds, in the order `forecast_values` writes it (cached pages name
+# their format: forecast_pages.FIRST_PAGE_CACHE).
+FORECAST_POOL = ("pk", "organization_id", "product_id", "balance")
+FORECAST_NEEDS = ("needed", "companies", "missing", "needed_12", "companies_12",
+                  "missing_12", "runs_dry")
+FORECAST_ORGANIZATION = ("pk", "name", "kind", "parent_id")
+FORECAST_PRODUCT = ("code", "name")
+FORECAST_ROW = FORECAST_POOL + FORECAST_NEEDS
+_ForecastOrganization = namedtuple("_ForecastOrganization", FORECAST_ORGANIZATION)
+_ForecastProduct = namedtuple("_ForecastProduct", FORECAST_PRODUCT)
 
 
 class PoolForecast(SimpleNamespace):
@@ -58,27 +51,27 @@ def forecast_values(user, needs):
         LicensePool.objects.visible_to(user)
         .order_by("organization__name", "product__name", "pk")
         .values_list(
-            *_FORECAST_POOL,
-            *(f"organization__{name}" for name in _FORECAST_ORGANIZATION),
-            *(f"product__{name}" for name in _FORECAST_PRODUCT),
+            *FORECAST_POOL,
+            *(f"organization__{name}" for name in FORECAST_ORGANIZATION),
+            *(f"product__{name}" for name in FORECAST_PRODUCT),
             "organization__renewal_window_months",
             "organization__parent__renewal_window_months",
         )
     )
     rows = []
-    size = len(_FORECAST_POOL)
+    size = len(FORECAST_POOL)
     nothing_due = PoolNeeds()
     for values in pools:
         pool = values[:size]
-        organization = values[size:size + len(_FORECAST_ORGANIZATION)]
-        product = values[size + len(_FORECAST_ORGANIZATION):-2]
+        organization = values[size:size + len(FORECAST_ORGANIZATION)]
+        product = values[size + len(FORECAST_ORGANIZATION):-2]
         own_window, parent_window = values[-2:]
         _pk, organization_id, product_id, balance = pool
         due = needs.get((organization_id, product_id)) or nothing_due
         missing, missing_12 = due.missing(balance)
         rows.append((
             pool,
-            # In _FORECAST_NEEDS's order: a tuple per pool, lighter than a dictionary.
+            # In FORECAST_NEEDS's order: a tuple per pool, lighter than a dictionary.
             (due.needed, due.companies, missing, due.needed_12, due.companies_12, missing_12,
              due.runs_dry),
             organization,
@@ -88,16 +81,11 @@ def forecast_values(user, needs):
     return rows
 
 
-def forecast_balances(forecast):
-    """{(organization id, product id): balance} of the pools in `forecast_values` rows."""
-    return {(pool[1], pool[2]): pool[3] for pool, *_rest in forecast}
-
-
-def _forecast_row(values, default_months):
+def forecast_row(values, default_months):
     """One pool of the forecast (PoolForecast) and the months its sentence speaks of."""
     pool, needed, organization, product, months = values
     row = PoolForecast(
-        **dict(zip(_FORECAST_ROW, pool + needed, strict=True)),
+        **dict(zip(FORECAST_ROW, pool + needed, strict=True)),
         organization=_ForecastOrganization._make(organization),
         product=_ForecastProduct._make(product),
     )
@@ -117,19 +105,7 @@ def pool_forecast(user, *, today=None, horizon_months=FORECAST_HORIZON_MONTHS):
         return []
     needs = scope_figures(user, today=today, horizon_months=horizon_months).pools
     default_months = window_months()
-    return [_forecast_row(values, default_months)[0] for values in forecast_values(user, needs)]
-
-
-def dashboard_forecast(user):
-    """(figures.Figures, `forecast_values` rows) of the user's scope, cached together: each
-    computed on its own would read the figures twice, and could be cached under
-    snapshots a write fell between."""
-
-    def compute():
-        figures = dashboard_figures(user)
-        return figures, forecast_values(user, figures.pools)
-
-    return cached_figures(DASHBOARD_CACHE, user, compute, kept=True)
+    return [forecast_row(values, default_months)[0] for values in forecast_values(user, needs)]
 
 
 def shortfall_message(pool, months):
@@ -144,21 +120,3 @@ def shortfall_message(pool, months):
         "%(missing)d licenses of %(product)s are missing to renew %(companies)s.",
         pool.missing,
     ) % {"missing": pool.missing, "product": pool.product.name, "companies": companies}
-
-
-def shortfall_rows(user, forecast=None):
-    """Each visible pool with its forecast (PoolForecast) and `message`, a sentence when
-    licenses are missing. `forecast`: what `forecast_values` returned, when the caller has
-    it (the dashboard reads it with its own figures, `dashboard_forecast`)."""
-    if forecast is None:
-        forecast = cached_figures(
-            FORECAST_CACHE, user,
-            lambda: forecast_values(user, scope_figures(user).pools), kept=True,
-        )
-    default_months = window_months()
-    rows = []
-    for values in forecast:
-        pool, months = _forecast_row(values, default_months)
-        pool.message = shortfall_message(pool, months) if pool.missing else ""
-        rows.append(pool)
-    return rows

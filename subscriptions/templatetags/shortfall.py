@@ -1,11 +1,12 @@
 """The shortfall forecast's rows (rule 17), written in Python.
 
-Publisher staff see one row per pool, 800 at 100 000 clients: format strings write them
-much faster than the template language, with the standard
-library's escape (Django's is the same, behind a lazy-string check per call).
-tests/portal/test_shortfall.py reads the rows back.
+A page holds up to selectors.POOLS_PER_PAGE rows, the same few on every page: format
+strings with the standard library's escape (Django's is the same, behind a lazy-string
+check per call) keep them cheap. tests/portal/test_shortfall.py reads the rows back.
 
-`pools`: selectors.shortfall_rows (PoolForecast rows with their `message`).
+`pools`: selectors.pool_page's rows (PoolForecast with their `message`); `pool_balance`:
+the remaining licenses carry the licenses page's `pool-balance` hook too, where this
+table is the page's list of pools (docs/interface.md).
 """
 
 from html import escape
@@ -22,7 +23,7 @@ register = template.Library()
 
 
 @register.filter
-def shortfall_rows_html(pools):
+def shortfall_rows_html(pools, pool_balance=False):
     renewals = reverse("renewals")
     # One query string per product, not one urlencode per pool.
     product_urls = {}
@@ -39,17 +40,22 @@ def shortfall_rows_html(pools):
             else ' class="table-warning"' if pool.missing_12 else ""
         )
         message = (
-            f'<div class="small text-danger" data-testid="shortfall-message" '
+            f'<div class="small text-danger-emphasis" data-testid="shortfall-message" '
             f'data-pool-id="{pool.pk}">{escape(str(pool.message))}</div>'
             if pool.message else ""
         )
         runs_dry = pool.runs_dry
+        balance_hook = (
+            f' data-testid="pool-balance" data-pool-id="{pool.pk}"'
+            f' data-product="{escape(pool.product.code)}"'
+            if pool_balance else ""
+        )
         rows.append(
             f'<tr{row_class}>'
             f'<td><a href="{escape(renewals_url)}">{escape(pool.organization.name)} · '
             f'{escape(pool.product.name)}</a>{message}</td>'
             f'<td class="text-end">{int(pool.needed)}</td>'
-            f'<td class="text-end">{int(pool.balance)}</td>'
+            f'<td class="text-end"{balance_hook}>{int(pool.balance)}</td>'
             f'<td class="text-end fw-semibold" data-testid="shortfall" data-pool-id="{pool.pk}" '
             f'data-product="{escape(pool.product.code)}" data-needed="{int(pool.needed)}" '
             f'data-balance="{int(pool.balance)}" data-needed-12="{int(pool.needed_12)}" '

@@ -28,7 +28,7 @@ from ..selectors.scope import Visible
 from .bulk import bulk_renew
 from .clients import client_detail, client_new
 from .common import MAX_PER_PAGE, PER_PAGE, configure_table
-from .licenses import ShownPool, allocate, licenses
+from .licenses import allocate, licenses
 from .lists import client_list, renewals
 from .renewal import renew
 from .undo import cancel_renewal, not_renewing
@@ -36,7 +36,6 @@ from .undo import cancel_renewal, not_renewing
 __all__ = [
     "MAX_PER_PAGE",
     "PER_PAGE",
-    "ShownPool",
     "Visible",
     "allocate",
     "bulk_renew",

@@ -1,8 +1,6 @@
 """The licenses page (pools, the ledger of movements, the shortfall) and a partner's
 allocation of licenses to or from its resellers."""
 
-from collections import namedtuple
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,7 +14,7 @@ from accounts.models import OrganizationKind
 from .. import services
 from ..filtersets import MovementFilterSet
 from ..forms import AllocationForm
-from ..selectors import shortfall_rows
+from ..selectors import pool_page
 from ..selectors.scope import Visible
 from ..services.idempotency import issue_token
 from ..tables import MovementTable
@@ -27,19 +25,11 @@ def _may_allocate(scope):
     return scope.can_manage and (scope.everything or scope.kind == OrganizationKind.PARTNER)
 
 
-ShownPool = namedtuple("ShownPool", "pk organization product code balance")
-
-
-def _shown_pools(visible):
-    """Every pool the user may see, as includes_pools.html writes it: tuples, read far
-    faster than model instances with their organizations and products."""
-    rows = visible.pools().order_by("organization__name", "product__name", "pk")
-    return [
-        ShownPool(*row)
-        for row in rows.values_list(
-            "pk", "organization__name", "product__name", "product__code", "balance"
-        )
-    ]
+def _pool_page(request):
+    """The page of pools the query string asks for (docs/interface.md, "Pages of pools")."""
+    return pool_page(
+        request.user, page=request.GET.get("pool_page"), query=request.GET.get("pool_q")
+    )
 
 
 @require_GET
@@ -59,16 +49,18 @@ def licenses(request):
             # The ledger's filters share field names (product): ids must stay unique.
             auto_id="id_allocation_%s",
         )
+    pools = _pool_page(request)
     return render(
         request,
         "subscriptions/licenses.html",
         {
-            "pools": _shown_pools(visible),
+            "pools": pools.rows,
+            "pool_page": pools,
             "filter": filterset,
             "table": table,
             "allocation_form": allocation_form,
             "per_page_choices": PER_PAGE_CHOICES,
-            "shortfall": shortfall_rows(request.user),
+            "shortfall": pools.rows,
         },
     )
 
@@ -150,11 +142,13 @@ def allocate(request):
             resellers=resellers,
             with_partner=visible.scope.everything,
         )
+    pools = _pool_page(request)
     return render(
         request,
         "subscriptions/allocate.html",
         {
             "form": form,
-            "pools": _shown_pools(visible),
+            "pools": pools.rows,
+            "pool_page": pools,
         },
     )

@@ -6,8 +6,8 @@ from dateutil.relativedelta import relativedelta
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import Scope
-from subscriptions.selectors import pool_forecast
+from accounts.models import Organization, OrganizationKind, Scope
+from subscriptions.selectors import POOLS_PER_PAGE, pool_forecast, pool_page
 
 
 def _forecast(user, **kwargs):
@@ -132,3 +132,50 @@ def test_it_takes_the_same_queries_whatever_the_rows(
     # The figures and the pools (with their organization and product): two queries, and
     # on PostgreSQL one more that sees nothing changed since the kept figures were read.
     assert len(many) == len(few) == (3 if connection.vendor == "postgresql" else 2)
+
+
+def test_its_pages_hold_the_same_forecast_short_pools_first(
+    staff, partner_user, alpha, alpha_reseller, tbox, tsend, grant, make_subscription, today
+):
+    """selectors.pool_page orders and cuts in SQL what pool_forecast computes per pool."""
+    ends = [today + relativedelta(months=m) for m in (0, 1, 2, 5, 7, 9, 11)]
+    for index in range(POOLS_PER_PAGE + 11):
+        partner = Organization.objects.create(
+            kind=OrganizationKind.PARTNER, name=f"Partner {index:03d}"
+        )
+        grant(partner, tbox, 1 + index % 6)
+        if index % 2:
+            grant(partner, tsend, 3)
+        for users, end in zip(range(1 + index % 4), ends[index % 5:], strict=False):
+            make_subscription(partner, tbox if users % 2 else tsend, users=users + 1,
+                              start=end - relativedelta(years=1) + datetime.timedelta(1),
+                              end=end)
+    grant(alpha_reseller, tbox, 2)
+    make_subscription(alpha, tbox, reseller=alpha_reseller, users=9,
+                      start=today - relativedelta(years=1), end=today)
+
+    def figures(pool):
+        return (pool.pk, pool.balance, pool.needed, pool.companies, pool.missing,
+                pool.needed_12, pool.companies_12, pool.missing_12, pool.runs_dry)
+
+    expected = sorted(
+        pool_forecast(staff),
+        key=lambda pool: (-pool.missing, -pool.missing_12, pool.organization.name,
+                          pool.product.name, pool.pk),
+    )
+    assert any(pool.missing for pool in expected)
+    assert any(pool.missing_12 and not pool.missing for pool in expected)
+    first = pool_page(staff)
+    assert first.paged and first.count == first.visible == len(expected)
+    assert first.balance == sum(pool.balance for pool in expected)
+    shown = [row for number in range(1, first.num_pages + 1)
+             for row in pool_page(staff, page=number).rows]
+    assert [figures(row) for row in shown] == [figures(pool) for pool in expected]
+    assert [row.message for row in shown if row.missing] != []
+
+    # A partner sees its few pools by name, searched or not, as pool_forecast lists them.
+    mine = pool_page(partner_user, page=2, query="nothing")
+    assert not mine.paged and (mine.number, mine.query) == (1, "")
+    assert [figures(row) for row in mine.rows] == [
+        figures(pool) for pool in pool_forecast(partner_user)
+    ]

@@ -1,0 +1,182 @@
+"""Pages of pools (docs/interface.md, "Pages of pools"): whoever may see more pools than a
+page holds gets the short ones first, a page at a time, and a search by organization name,
+on the dashboard's forecast, the licenses page and the allocation page; a partner still
+sees every pool of its own."""
+
+import datetime
+from urllib.parse import urlsplit
+
+import pytest
+from dateutil.relativedelta import relativedelta
+
+from accounts.models import Organization, OrganizationKind
+from subscriptions.models import LicensePool
+from subscriptions.selectors import POOLS_PER_PAGE
+from tests.helpers import web
+from tests.helpers.html import by_testid, elements
+
+pytestmark = pytest.mark.usefixtures("plain_http")
+
+QUIET_POOLS = 2 * POOLS_PER_PAGE + 3
+
+
+@pytest.fixture
+def crowd(alpha, alpha_reseller, tbox, grant, make_subscription, today):
+    """More pools than two pages: Alpha's TBox pool misses 40 licenses now, a partner's
+    misses 5, a third misses 5 only within 12 months; the others need nothing, Zénith's
+    last by name."""
+    due = today + datetime.timedelta(days=20)
+    grant(alpha, tbox, 10)
+    make_subscription(alpha, tbox, start=due - relativedelta(years=1), end=due, users=50)
+    grant(alpha_reseller, tbox, 4)
+    short = Organization.objects.create(kind=OrganizationKind.PARTNER, name="Partner short")
+    grant(short, tbox, 5)
+    make_subscription(short, tbox, start=due - relativedelta(years=1), end=due, users=10)
+    later = Organization.objects.create(kind=OrganizationKind.PARTNER, name="Partner later")
+    grant(later, tbox, 3)
+    ends = today + datetime.timedelta(days=200)
+    make_subscription(later, tbox, start=ends - relativedelta(years=1), end=ends, users=8)
+    quiet = Organization.objects.bulk_create(
+        [Organization(kind=OrganizationKind.PARTNER, name=f"Quiet {index:03d}")
+         for index in range(QUIET_POOLS)]
+        + [Organization(kind=OrganizationKind.PARTNER, name="Zénith Conseil")]
+    )
+    LicensePool.objects.bulk_create(
+        [LicensePool(organization=organization, product=tbox, balance=7)
+         for organization in quiet]
+    )
+    pool = LicensePool.objects.get
+    return {
+        "first": [pool(organization=alpha).pk, pool(organization=short).pk,
+                  pool(organization=later).pk],
+        "zenith": pool(organization__name="Zénith Conseil").pk,
+        "reseller": pool(organization=alpha_reseller).pk,
+    }
+
+
+def _pool_ids(response, testid="shortfall"):
+    return [int(e.attrs["data-pool-id"]) for e in by_testid(response, testid)]
+
+
+def _pager(response):
+    [nav] = by_testid(response, "pool-pages")
+    return {name: int(nav.attrs[f"data-{name}"]) for name in ("page", "pages", "count")}
+
+
+def _link(response, testid):
+    links = elements(response, lambda tag, attrs: attrs.get("data-testid") == testid)
+    return links[0].attrs["href"] if links else None
+
+
+def _all_pages(browser, url, testid="shortfall"):
+    """The pools of every page, following the Next links from `url`."""
+    seen = []
+    while url:
+        response = browser.get(url)
+        assert response.status_code == 200
+        seen.append(_pool_ids(response, testid))
+        url = _link(response, "pool-page-next")
+    return seen
+
+
+def test_staff_get_the_short_pools_first_and_a_page_of_them(staff, crowd):
+    response = web.browser(staff).get("/")
+    hooks = by_testid(response, "shortfall")
+    assert len(hooks) == POOLS_PER_PAGE
+    assert [int(e.attrs["data-pool-id"]) for e in hooks[:3]] == crowd["first"]
+    assert [e.text for e in hooks[:3]] == ["40", "5", "0"]
+    assert hooks[2].attrs["data-missing-12"] == "5"
+    assert {e.text for e in hooks[3:]} == {"0"}
+    assert _pager(response) == {
+        "page": 1, "pages": 3, "count": LicensePool.objects.count()
+    }
+    assert by_testid(response, "pool-search")
+    assert _link(response, "pool-page-previous") is None
+
+
+def test_the_next_pages_and_the_search_find_every_other_pool(staff, crowd):
+    browser = web.browser(staff)
+    pages = _all_pages(browser, "/")
+    assert [len(page) for page in pages] == [POOLS_PER_PAGE, POOLS_PER_PAGE, 8]
+    shown = [pk for page in pages for pk in page]
+    assert sorted(shown) == sorted(LicensePool.objects.values_list("pk", flat=True))
+    assert crowd["zenith"] not in pages[0]
+
+    second = browser.get("/?pool_page=2")
+    assert _pager(second)["page"] == 2
+    assert urlsplit(_link(second, "pool-page-previous")).query == ""
+
+    found = browser.get("/?pool_q=zénith")
+    assert _pool_ids(found) == [crowd["zenith"]]
+    assert _pager(found) == {"page": 1, "pages": 1, "count": 1}
+    [field] = elements(found, lambda tag, attrs: attrs.get("name") == "pool_q")
+    assert field.attrs["value"] == "zénith"
+    assert _link(found, "pool-search-clear") == "/"
+    # Searching "Quiet" pages through what it found only.
+    quiet = _all_pages(browser, "/?pool_q=quiet")
+    assert sum(len(page) for page in quiet) == QUIET_POOLS
+    assert "pool_q=quiet" in _link(browser.get("/?pool_q=quiet"), "pool-page-next")
+
+
+def test_a_page_past_the_end_shows_the_last_and_nothing_found_says_so(staff, crowd):
+    browser = web.browser(staff)
+    assert _pager(browser.get("/?pool_page=99"))["page"] == 3
+    assert _pager(browser.get("/?pool_page=x"))["page"] == 1
+    nothing = browser.get("/?pool_q=%3Cb%3Enobody")
+    assert _pool_ids(nothing) == []
+    assert by_testid(nothing, "pool-search-empty")
+    assert "<b>nobody" not in nothing.content.decode()
+    assert not by_testid(nothing, "pool-pages")
+
+
+@pytest.mark.parametrize("url", ["/", "/licenses/"])
+def test_a_partner_still_sees_all_of_its_pools_without_pages(
+    partner_user, crowd, alpha, alpha_reseller, url
+):
+    response = web.browser(partner_user).get(f"{url}?pool_page=2&pool_q=zzz")
+    mine = set(LicensePool.objects.filter(organization__in=[alpha, alpha_reseller])
+               .values_list("pk", flat=True))
+    assert set(_pool_ids(response)) == mine
+    assert not by_testid(response, "pool-search")
+    assert not by_testid(response, "pool-pages")
+
+
+def test_the_licenses_page_pages_and_searches_staffs_pools(staff, crowd):
+    browser = web.browser(staff)
+    response = browser.get("/licenses/?product=TBOX")
+    balances = by_testid(response, "pool-balance")
+    assert len(balances) == POOLS_PER_PAGE
+    assert [int(e.attrs["data-pool-id"]) for e in balances[:3]] == crowd["first"]
+    assert [e.text for e in balances[:3]] == ["10", "5", "3"]
+    # One list: the forecast of the same pools, each once.
+    assert _pool_ids(response) == _pool_ids(response, "pool-balance")
+    assert by_testid(response, "pool-table")
+    # The ledger's filters stay as the pools change page, and go with the search.
+    next_page = _link(response, "pool-page-next")
+    assert "product=TBOX" in next_page and "pool_page=2" in next_page
+    hidden = elements(response, lambda tag, attrs: tag == "input" and attrs.get("type") == "hidden"
+                      and attrs.get("name") == "product")
+    assert [e.attrs["value"] for e in hidden] == ["TBOX"]
+
+    pages = _all_pages(browser, "/licenses/", "pool-balance")
+    assert sorted(pk for page in pages for pk in page) == sorted(
+        LicensePool.objects.values_list("pk", flat=True)
+    )
+    found = browser.get("/licenses/?pool_q=Z%C3%A9nith")
+    assert _pool_ids(found, "pool-balance") == [crowd["zenith"]]
+    assert [e.text for e in by_testid(found, "pool-balance")] == ["7"]
+
+
+def test_the_allocation_page_pages_the_pools_too(staff, crowd):
+    browser = web.browser(staff)
+    response = browser.get("/licenses/allocate/")
+    assert len(by_testid(response, "pool-balance")) == POOLS_PER_PAGE
+    found = browser.get("/licenses/allocate/?pool_q=z%C3%A9nith")
+    assert _pool_ids(found, "pool-balance") == [crowd["zenith"]]
+
+
+def test_french_pages_say_how_they_are_ordered(staff, crowd):
+    response = web.browser(staff, language="fr").get("/")
+    [count] = by_testid(response, "pool-count")
+    assert count.text.startswith(f"{LicensePool.objects.count()} réserves")
+    assert "d’abord" in count.text
