@@ -91,7 +91,7 @@ def test_the_renewal_form_follows_the_years_with_the_new_end_date(
     expect(end).to_have_attribute("datetime", term_end(new_start, 3).isoformat())
     expect(end).to_have_text(term_end(new_start, 3).strftime("%d/%m/%Y"))
     expect(page.get_by_test_id("balance-after")).to_have_text("88")
-    screenshot("renewal-form")
+    screenshot("renewal-form-new-term")
     axe("renewal form")
 
 
@@ -117,6 +117,6 @@ def test_the_new_client_form_shows_the_paying_pool_live(
     expect(after).to_have_text("16")
     page.fill("input[name=users]", "20")
     expect(after).to_have_text("-10")
-    screenshot("new-client-form")
+    screenshot("new-client-pool")
     axe("new client form")
     assert not Client.objects.filter(name="").exists()
