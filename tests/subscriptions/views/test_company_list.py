@@ -169,3 +169,10 @@ def test_the_company_list_speaks_both_languages(browse, garcia, partner_user, la
     assert page.status_code == 200
     expected = {"fr": "Par société", "en": "By company"}[language]
     assert by_testid(page, "by-company")[0].text == expected
+
+
+def test_the_excel_export_by_company_is_a_workbook(browse, portfolio, garcia, partner_user):
+    response = browse(partner_user).get("/clients/?by=company&export=xlsx")
+    assert response.status_code == 200
+    assert response.content[:2] == b"PK"
+    assert "client_list_by_company" in response["Content-Disposition"]
