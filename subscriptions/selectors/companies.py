@@ -6,19 +6,13 @@ classified by `status.status_expression` (rule 6): a page is one GROUP BY ordere
 limited in SQL, and its products one more query, whatever the number of clients.
 """
 
-from django.db.models import Case, CharField, Count, IntegerField, Min, Sum, Value, When
+from django.db.models import Case, CharField, Count, Min, Sum, Value, When
 
-from ..status import Status
+from ..dates import local_today
+from ..status import Status, status_rank_expression
 
 # The most urgent first: what the seed colours a company by ("les sociétés en rouge…").
 URGENCY = (Status.EXPIRED, Status.EXPIRING, Status.NOT_STARTED, Status.RENEWED, Status.ACTIVE)
-
-
-def _rank_of_status():
-    return Case(
-        *(When(status=status, then=Value(rank)) for rank, status in enumerate(URGENCY)),
-        output_field=IntegerField(),
-    )
 
 
 def _status_of_rank():
@@ -28,7 +22,7 @@ def _status_of_rank():
     )
 
 
-def company_rows(subscription_rows):
+def company_rows(subscription_rows, *, today=None):
     """One dict per client of `subscription_rows` (annotated by `with_status`, already
     filtered): `client_id`, `client_name`, `client_reseller_id`, `urgency` (the rank in
     URGENCY of its most urgent subscription), `status`, `first_end` (the earliest current
@@ -36,11 +30,12 @@ def company_rows(subscription_rows):
 
     Grouped by the stored copy of the name first: sorted by name, PostgreSQL can walk the
     (client_name, …) index and stop after a page of clients."""
+    today = today or local_today()
     return (
         subscription_rows.order_by()
         .values("client_name", "client_id", "client_reseller_id")
         .annotate(
-            urgency=Min(_rank_of_status()),
+            urgency=Min(status_rank_expression(today, URGENCY)),
             first_end=Min("current_end"),
             users=Sum("current_users"),
             subscriptions=Count("pk"),
