@@ -83,6 +83,9 @@ class RenewalForm(TokenFormMixin, BootstrapFormMixin, forms.Form):
         self.fields["users"].label = gettext("User licenses assigned to %(client)s") % {
             "client": client.name
         }
+        # A form already validated holds its bound fields, labels copied at creation: the
+        # one shown again after an error must be rebuilt to carry the client's name.
+        self._bound_fields_cache.pop("users", None)
 
     def clean(self):
         cleaned_data = super().clean()

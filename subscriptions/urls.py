@@ -9,6 +9,7 @@ from .views.licenses import allocate, licenses
 urlpatterns = [
     path("clients/", lists.client_list, name="client_list"),
     path("clients/new/", clients.client_new, name="client_new"),
+    path("licenses/balance/", clients.pool_balance, name="pool_balance"),
     path("clients/import/", imports.client_import, name="client_import"),
     path("clients/<int:pk>/", clients.client_detail, name="client_detail"),
     path("renewals/", lists.renewals, name="renewals"),

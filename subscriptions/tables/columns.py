@@ -17,7 +17,7 @@ TABLE_ATTRS = {
 STATUS_ROW_CLASSES = {
     Status.EXPIRING: "table-expiring",
     Status.EXPIRED: "table-danger",
-    Status.NOT_STARTED: "table-info",
+    Status.NOT_STARTED: "table-not-started",
     Status.RENEWED: "table-renewed",
     Status.ACTIVE: "",
 }
@@ -25,7 +25,7 @@ STATUS_ROW_CLASSES = {
 STATUS_BADGE_CLASSES = {
     Status.EXPIRING: "badge-expiring",
     Status.EXPIRED: "text-bg-danger",
-    Status.NOT_STARTED: "text-bg-info",
+    Status.NOT_STARTED: "badge-not-started",
     Status.RENEWED: "text-bg-success",
     Status.ACTIVE: "text-bg-light border",
 }

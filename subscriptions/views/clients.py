@@ -4,7 +4,9 @@ of a client with its first subscription."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -14,7 +16,7 @@ from accounts.models import OrganizationKind
 
 from .. import selectors, services
 from ..forms import ClientForm
-from ..models import Term
+from ..models import Product, Term
 from ..selectors.scope import Visible
 from ..services.idempotency import issue_token
 from ..tables import STATUS_ROW_CLASSES, status_badge
@@ -138,14 +140,21 @@ def client_new(request):
         form.data = form.data.copy()
         form.data["token"] = issue_token(request.user)
     else:
+        # The first product chosen, so that the paying pool's figures show from the start.
         form = ClientForm(
-            initial={"token": issue_token(request.user), "years": 1},
+            initial={
+                "token": issue_token(request.user),
+                "years": 1,
+                "users": 1,
+                "product": Product.objects.order_by("name").values_list("code", flat=True).first(),
+            },
             user=request.user,
             **form_kwargs,
         )
     pools = visible.pools().order_by("organization__name", "product__name", "pk")
     if visible.scope.everything:
         pools = pools.none()
+    payer, balance, cost = _new_client_figures(form, fixed_partner, fixed_reseller)
     return render(
         request,
         "subscriptions/client_new.html",
@@ -154,5 +163,57 @@ def client_new(request):
             "pools": pools,
             "fixed_partner": fixed_partner,
             "fixed_reseller": fixed_reseller,
+            "payer": payer,
+            "balance": balance,
+            "balance_after": None if balance is None else balance - cost,
+            "balance_url": reverse("pool_balance"),
         },
     )
+
+
+def _chosen(form, name):
+    """The value of a choice field as the form shows it (typed or initial), or None."""
+    if name not in form.fields:
+        return None
+    field = form[name]
+    value = field.value()
+    if value in (None, ""):
+        return None
+    try:
+        return field.field.to_python(value)
+    except Exception:  # noqa: BLE001 - an invalid choice shows no figure, the field says why
+        return None
+
+
+def _new_client_figures(form, fixed_partner, fixed_reseller):
+    """(paying organization, its pool's balance, the cost) as the form stands: the chosen
+    or own reseller, otherwise the chosen or own partner (docs/rules.md rule 2); the cost
+    users × years of what was typed. No payer or no product: no balance (None)."""
+    payer = _chosen(form, "reseller") or fixed_reseller or _chosen(form, "partner") or fixed_partner
+    product = _chosen(form, "product")
+    if payer is None or product is None:
+        return payer, None, 0
+    _pool_id, balance = services.pool_balance(payer, product)
+    users = form["users"].value()
+    years = form["years"].value()
+    try:
+        cost = max(int(users), 0) * max(int(years), 0)
+    except (TypeError, ValueError):
+        cost = 0
+    return payer, balance, cost
+
+
+@require_GET
+@login_required
+@manager_required
+def pool_balance(request):
+    """The balance of an organization's pool for a product, for the new-client form's
+    script (`?organization=ID&product=CODE`): out of scope or unknown is a 404."""
+    visible = Visible(request.user)
+    try:
+        organization = visible.organizations().get(pk=int(request.GET.get("organization", "")))
+        product = Product.objects.get(code=request.GET.get("product", ""))
+    except (ValueError, Product.DoesNotExist, visible.organizations().model.DoesNotExist):
+        raise Http404 from None
+    _pool_id, balance = services.pool_balance(organization, product)
+    return JsonResponse({"balance": balance})

@@ -47,14 +47,14 @@ class _TableConfig(RequestConfig):
         return table
 
 
-def configure_table(request, table):
+def configure_table(request, table, *, paginator_class=DeferredRowsPaginator):
     """Ordering from `?sort=`, pagination from `?page=` and `?per_page=` (at most 500).
 
     A page that does not exist answers 404, as Django's own list views do, instead of
     quietly showing another page than the one asked for.
     """
     per_page = min(positive_int(request.GET.get("per_page"), PER_PAGE), MAX_PER_PAGE)
-    config = {"per_page": per_page, "paginator_class": DeferredRowsPaginator}
+    config = {"per_page": per_page, "paginator_class": paginator_class}
     if "page" in request.GET:
         try:
             config["page"] = int(request.GET["page"])

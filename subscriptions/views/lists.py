@@ -8,9 +8,13 @@ from django.views.decorators.http import require_GET
 
 from .. import exports, selectors
 from ..filtersets import SubscriptionFilterSet, asks_for_not_renewing
+from ..selectors.companies import company_rows
 from ..selectors.scope import Visible
 from ..tables import ClientListTable, RenewalTable
+from ..tables.company_list import CompanyPaginator, CompanyTable
 from .common import PER_PAGE_CHOICES, configure_table
+
+BY_COMPANY = "company"
 
 
 def _subscription_list(
@@ -46,9 +50,41 @@ def _subscription_list(
     )
 
 
+def _company_list(request, *, title):
+    """*Liste des clients* by company (`?by=company`): the same filters, sort, pages and
+    exports as by subscription, over one row per client of the filtered rows."""
+    visible = Visible(request.user)
+    filterset = SubscriptionFilterSet(
+        request.GET, queryset=visible.subscriptions(), request=request
+    )
+    rows = filterset.rows
+    table = CompanyTable(
+        company_rows(rows).order_by("client_name", "client_id"),
+        subscription_rows=rows,
+        can_manage=visible.scope.can_manage,
+    )
+    if exports.requested_format(request):
+        return exports.export_table(request, table, basename="client_list_by_company", title=title)
+    configure_table(request, table, paginator_class=CompanyPaginator)
+    table.load_products()
+    return render(
+        request,
+        "subscriptions/client_list.html",
+        {
+            "title": title,
+            "filter": filterset,
+            "table": table,
+            "per_page_choices": PER_PAGE_CHOICES,
+            "by_company": True,
+        },
+    )
+
+
 @require_GET
 @login_required
 def client_list(request):
+    if request.GET.get("by") == BY_COMPANY:
+        return _company_list(request, title=_("Client list by company"))
     return _subscription_list(
         request,
         rows=Visible(request.user).subscriptions(),

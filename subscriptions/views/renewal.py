@@ -16,7 +16,7 @@ from accounts.access import manager_required
 from accounts.models import Scope
 
 from .. import selectors, services
-from ..dates import local_today
+from ..dates import local_today, term_end
 from ..forms import RenewalForm
 from ..models import Subscription
 from ..services.idempotency import issue_token
@@ -126,6 +126,9 @@ def renew(request, pk):
     pool_id, balance = services.pool_balance(payer, subscription.product)
     renewable = subscription.status in selectors.Status.RENEWABLE
     today = local_today()
+    new_start = (
+        services.new_term_start(subscription, subscription.status, today) if renewable else None
+    )
     return render(
         request,
         "subscriptions/renew.html",
@@ -139,10 +142,9 @@ def renew(request, pk):
             "form": form,
             "renewable": renewable,
             "status_badge": status_badge(subscription.status),
-            "new_start": (
-                services.new_term_start(subscription, subscription.status, today)
-                if renewable
-                else None
-            ),
+            "new_start": new_start,
+            # Rule 3, as renewal.js repeats it when the years change.
+            "new_end": term_end(new_start, cost_years) if new_start else None,
+            "date_format": formats.get_format("SHORT_DATE_FORMAT"),
         },
     )

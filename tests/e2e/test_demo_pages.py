@@ -32,6 +32,14 @@ def test_the_main_pages_on_the_demo_data(demo, login, live_server, screenshot, a
     screenshot("demo-client-list")
     axe("client list")
 
+    page.get_by_test_id("by-company").click()
+    companies = page.locator("tr[data-client-id]")
+    expect(companies.first).to_be_visible()
+    ids = companies.evaluate_all("rows => rows.map(r => r.dataset.clientId)")
+    assert len(ids) == len(set(ids))
+    screenshot("demo-client-list-by-company")
+    axe("client list by company")
+
     page.goto(f"{live_server.url}/renewals/")
     expect(page.locator("a[data-testid=renew]").first).to_be_visible()
     screenshot("demo-renewals")

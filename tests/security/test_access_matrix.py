@@ -61,6 +61,8 @@ EXPECTED = {
     "organization_options": READ_PAGE,
     "client_detail": row(anonymous=(LOGIN, 405), default=(200, 405), other=(404, 405)),
     "client_new": FORM_PAGE,
+    # The new-client form's pool figure: without an organization and a product, nothing.
+    "pool_balance": row(anonymous=(LOGIN, 405), default=(404, 405), viewer=(403, 405)),
     "renew": row(default=(200, 200), viewer=(403, 403), other=(404, 404)),
     # Rules 14 and 15: no token / no reason re-renders the page with a message.
     "cancel_renewal": row(default=(200, 200), viewer=(403, 403), other=(404, 404)),

@@ -63,6 +63,8 @@ def partner_client(partner_user):
         "/renewals/?per_page=500",
         "/licenses/?per_page=500",
         "/clients/?per_page=500&sort=-reseller&status=expiring&q=soc",
+        "/clients/?by=company&per_page=500",
+        "/clients/?by=company&per_page=500&sort=-status&product=TBOX",
     ],
 )
 def test_a_page_runs_as_many_queries_for_200_rows_as_for_10(
@@ -128,6 +130,7 @@ def staff_client(staff):
     [
         "/clients/?per_page=500",
         "/clients/?sort=end&status=expired",
+        "/clients/?by=company&per_page=500&sort=reseller",
         "/renewals/?per_page=500&sort=-end",
         "/licenses/?per_page=500",
     ],

@@ -64,7 +64,7 @@ def test_rows_are_coloured_by_status(browse, portfolio, partner_user):
     classes = {row.attrs["data-status"]: row.attrs.get("class", "") for row in rows(response)}
     assert "table-expiring" in classes[Status.EXPIRING]
     assert "table-danger" in classes[Status.EXPIRED]
-    assert "table-info" in classes[Status.NOT_STARTED]
+    assert "table-not-started" in classes[Status.NOT_STARTED]
     assert "table-danger" not in classes[Status.ACTIVE]
     assert "table-expiring" not in classes[Status.ACTIVE]
     assert b"table-hover" in response.content
@@ -251,3 +251,33 @@ def test_the_renewals_list_says_when_there_is_nothing_to_renew(
     response = browse(partner_user).get("/renewals/")
     assert rows(response) == []
     assert "Nothing to renew" in text_of(response)
+
+
+def _css_colour(name):
+    import re
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[3] / "static/portal/css/portal.css").read_text()
+    value = re.search(rf"--{name}:\s*#([0-9a-f]{{6}})", css).group(1)
+    return tuple(int(value[i : i + 2], 16) / 255 for i in (0, 2, 4))
+
+
+def _luminance(rgb):
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_not_started_is_blue_with_readable_contrast(browse, portfolio, partner_user):
+    import colorsys
+
+    page = browse(partner_user).get("/clients/")
+    not_started = [row for row in rows(page) if row.attrs["data-status"] == Status.NOT_STARTED]
+    assert "table-not-started" in not_started[0].attrs["class"]
+    assert elements(page, lambda tag, attrs: "badge-not-started" in attrs.get("class", ""))
+    for name in ("portal-blue-bg", "portal-blue-strong"):
+        hue = colorsys.rgb_to_hls(*_css_colour(name))[0] * 360
+        # Cyan sits near 190°; what people call blue, from about 210° to 240°.
+        assert 210 <= hue <= 240, (name, hue)
+    # White on the badge's blue: WCAG AA for small text.
+    strong = _luminance(_css_colour("portal-blue-strong"))
+    assert (1.05) / (strong + 0.05) >= 4.5
