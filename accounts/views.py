@@ -182,7 +182,8 @@ def organization_settings(request):
     if scope.kind != OrganizationKind.PARTNER:
         if request.user.is_staff:
             return redirect("admin:accounts_partner_changelist")
-        raise PermissionDenied
+        # Rendered by 403.html, in the user's language (not the read-only users' message).
+        raise PermissionDenied(_("Only the partner's managers can change its renewal settings."))
     organization = selectors.own_partner(actor=request.user)
     if organization is None:
         raise Http404

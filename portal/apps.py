@@ -1,4 +1,6 @@
+from axes.apps import AppConfig as AxesConfig
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PortalConfig(AppConfig):
@@ -9,3 +11,10 @@ class PortalConfig(AppConfig):
         # Registers the name search function and the French collation on every SQLite
         # connection (portal/names.py); PostgreSQL has them from the migrations.
         from . import names  # noqa: F401
+
+
+class LoginSecurityConfig(AxesConfig):
+    """django-axes as the admin shows it: its access attempts, failures and logs are the
+    login locks (docs/rules.md), under a name an administrator recognises, not "Axes"."""
+
+    verbose_name = _("Login security")

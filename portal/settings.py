@@ -70,7 +70,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "js_lib_bootstrap5",
     "django_htmx",
-    "axes",
+    "portal.apps.LoginSecurityConfig",  # django-axes, named for the admin
     "portal.apps.PortalConfig",
     "accounts",
     "subscriptions",

@@ -1,17 +1,23 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from . import views
 
 # Under /api/ these answer problem details (application/problem+json), as the API does.
 handler404 = "api.problems.not_found"
 handler500 = "api.problems.server_error"
+# The admin speaks of the product, not of "Django administration".
+admin.site.site_header = _("Partner Portal")
+admin.site.site_title = _("Partner Portal administration")
+admin.site.index_title = _("Portal administration")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("", views.dashboard, name="dashboard"),
     path("", include("subscriptions.urls")),
     path("", include("api.urls")),

@@ -5,8 +5,9 @@ badges come from the `statuses` template tags."""
 
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils import formats
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
@@ -114,6 +115,15 @@ def dashboard(request):
             "pool_page": forecast,
         },
     )
+
+
+@require_safe
+def favicon(request):
+    """Browsers and crawlers ask for /favicon.ico whatever the page says: send them to the
+    icon among the static files (hashed under `make serve`, so the redirect is temporary)."""
+    response = HttpResponseRedirect(static("portal/img/favicon.png"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @never_cache

@@ -4,20 +4,24 @@ The columns are the table's own (same titles as on screen, in the user's languag
 rows are the table's queryset, already scoped with `visible_to(user)` and filtered by the
 view: an export never holds a row the user could not see in the list.
 
-Size: CSV streams the rows in chunks (`iterator()`, a server-side cursor on PostgreSQL),
-so 100 000 rows never sit in memory at once. An XLSX file has to be built whole before it
-is sent (tablib + openpyxl), so it stops at `XLSX_MAX_ROWS` rows and says so in a last
-line; the CSV export has no such limit.
+Size: both formats hold every row and read them in chunks (`iterator()`, a server-side
+cursor on PostgreSQL), so 100 000 rows never sit in memory at once. CSV streams its lines
+as they are written; an XLSX file is a zip that can only be closed once every row is in
+it, so openpyxl's write-only workbook writes the rows to disk as they come (its sheet
+goes to a temporary file, never into memory), then the finished file is sent from a
+temporary file, block by block, and removed once sent.
 """
 
 import csv
 import datetime
+import tempfile
 from itertools import islice
 
-import tablib
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.utils import formats, translation
-from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 from .dates import local_today
 from .status import status_labels
@@ -27,9 +31,6 @@ XLSX = "xlsx"
 FORMATS = (CSV, XLSX)
 EXPORT_PARAMETER = "export"
 CHUNK_SIZE = 2000
-# openpyxl builds the whole workbook in memory before it answers, so the Excel export is
-# capped to stay well inside the workers' timeout. The CSV export streams every row.
-XLSX_MAX_ROWS = 20_000
 # Actions (links, buttons) mean nothing in a file.
 NOT_EXPORTED = frozenset({"renew", "select"})
 
@@ -153,27 +154,39 @@ def export_table(request, table, *, basename, title):
             content_type="text/csv; charset=utf-8",
         )
     else:
-        response = HttpResponse(_xlsx(columns, rows, title), content_type=XLSX_CONTENT_TYPE)
+        response = FileResponse(_xlsx(columns, rows, title), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
 
 
-def _xlsx(columns, rows, title):
-    labels = _Labels()
-    dataset = tablib.Dataset(headers=[header for _name, _accessor, header in columns])
+def _sheet_title(title):
     # Excel limits a sheet title to 31 characters and refuses some characters in it.
-    dataset.title = "".join(c for c in str(title) if c not in "[]:*?/\\")[:31]
-    count = 0
-    for chunk in _chunks(rows[: XLSX_MAX_ROWS + 1]):
+    return "".join(c for c in str(title) if c not in "[]:*?/\\")[:31] or "Export"
+
+
+def _xlsx(columns, rows, title):
+    """The workbook in an open temporary file, at its start: FileResponse sends it in
+    blocks and closes it, which deletes it. Memory holds one chunk of rows at a time."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_sheet_title(title))
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    headers = []
+    for _name, _accessor, header in columns:
+        cell = WriteOnlyCell(sheet, value=header)
+        cell.font = bold
+        headers.append(cell)
+    sheet.append(headers)
+    labels = _Labels()
+    for chunk in _chunks(rows):
         for record in chunk:
-            count += 1
-            if count > XLSX_MAX_ROWS:
-                break
-            dataset.append(_values(columns, record, _xlsx_cell, labels))
-    if count > XLSX_MAX_ROWS:
-        notice = _(
-            "Only the first %(count)s rows are in this file: use the CSV export for all of them."
-        ) % {"count": formats.number_format(XLSX_MAX_ROWS, force_grouping=True)}
-        dataset.append([notice] + [""] * (len(columns) - 1))
-    return dataset.export(XLSX)
+            sheet.append(_values(columns, record, _xlsx_cell, labels))
+    target = tempfile.TemporaryFile(suffix=".xlsx")
+    try:
+        workbook.save(target)
+    except BaseException:
+        target.close()
+        raise
+    target.seek(0)
+    return target

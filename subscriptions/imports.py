@@ -11,6 +11,7 @@ header as line 1, as a spreadsheet does.
 import csv
 import datetime
 import io
+import re
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -62,6 +63,32 @@ def parse_date(value):
         except ValueError:
             continue
     return None
+
+
+# How dates are written in a file (module docstring); a value of this shape that is no
+# day of the calendar (31/02/2026) is impossible, a different mistake from a badly written one.
+_DATE_SHAPES = (re.compile(r"\d{4}-\d{2}-\d{2}"), re.compile(r"\d{1,2}/\d{1,2}/\d{4}"))
+
+
+def _is_impossible_date(value):
+    value = (value or "").strip()
+    return parse_date(value) is None and any(shape.fullmatch(value) for shape in _DATE_SHAPES)
+
+
+def _start_date_problem(value):
+    if _is_impossible_date(value):
+        return _("the start date %(date)s is impossible: there is no such day.") % {
+            "date": value.strip()
+        }
+    return _("the start date must be YYYY-MM-DD or DD/MM/YYYY.")
+
+
+def _end_date_problem(value):
+    if _is_impossible_date(value):
+        return _("the end date %(date)s is impossible: there is no such day.") % {
+            "date": value.strip()
+        }
+    return _("the end date must be YYYY-MM-DD or DD/MM/YYYY.")
 
 
 def line_label(line):
@@ -132,9 +159,9 @@ def parse(text, *, partner):
             problems.append(_("the number of users must be a whole number."))
         start_date, end_date = parse_date(start), parse_date(end)
         if start_date is None:
-            problems.append(_("the start date must be YYYY-MM-DD or DD/MM/YYYY."))
+            problems.append(_start_date_problem(start))
         if end_date is None:
-            problems.append(_("the end date must be YYYY-MM-DD or DD/MM/YYYY."))
+            problems.append(_end_date_problem(end))
         if problems:
             checked.errors.extend((line, problem) for problem in problems)
             continue

@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
+from django.utils import timezone
 
 from ..dates import local_today, window_end
 
@@ -17,6 +18,11 @@ class SeedReport:
     def say(self, line):
         self.lines.append(line)
 
+
+def client_since(day: datetime.date) -> datetime.datetime:
+    """The moment a demo client is shown as created ("Client since" on its record): the
+    morning of the day its first contract was written, not the day the demo was seeded."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
 
 
 def start_for_end(end: datetime.date, years: int) -> datetime.date:

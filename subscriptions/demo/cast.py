@@ -14,7 +14,7 @@ from accounts.models import Membership, Organization, OrganizationKind, Role
 from .. import services
 from ..models import Client, LicensePool, Product
 from ..status import Status
-from .base import Calendar, start_for_end
+from .base import Calendar, client_since, start_for_end
 
 ALPHA = "Alpha Distribution"
 ALPHA_RESELLER = "Alpha Revente"
@@ -164,8 +164,10 @@ def _dates(calendar, status, years, position):
 
 def _create_demo_client(calendar, *, name, partner, reseller, lines, products, actor):
     client = None
+    first_written = calendar.today
     for code, status, users, years, position in lines:
         start, years, created_on = _dates(calendar, status, years, position)
+        first_written = min(first_written, created_on)
         if client is None:
             subscription = services.create_client(
                 actor=actor,
@@ -196,6 +198,9 @@ def _create_demo_client(calendar, *, name, partner, reseller, lines, products, a
                 years=1 + round(position),
                 today=calendar.today,
             )
+    # A client is one since its first contract was written (its first term's start, or
+    # today for one that starts later), not since the day the demo was seeded.
+    Client.objects.filter(pk=client.pk).update(created_at=client_since(first_written))
     return client
 
 

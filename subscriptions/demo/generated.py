@@ -225,14 +225,14 @@ def seed_generated(*, count, seed, organizations, products, report, calendar=Non
             continue
         batch.append(planned)
         if len(batch) >= BATCH_SIZE:
-            insert_batch(batch, costs)
+            insert_batch(batch, costs, today=calendar.today)
             batch = []
             if settings.DEBUG:
                 # Django then keeps the SQL of every query, a batch's INSERTs included:
                 # dropped, so that memory stays flat at 999 999 clients too.
                 reset_queries()
     if batch:
-        insert_batch(batch, costs)
+        insert_batch(batch, costs, today=calendar.today)
     added = count - existing
     note = f"seed_demo --clients: {added} generated clients"
     pay_for_generated(costs, {p.pk: p for p in products.values()}, note)

@@ -52,13 +52,16 @@ def client_detail(request, pk):
             services.undo_refusal(latest_live.get(subscription.pk), now=now) is None
         )
         subscription.markable = subscription.status in selectors.Status.TO_RENEW
-    back_url, back_label = back_to_list(request)
+    back_url, back_label, navigation_tab = back_to_list(request)
     return render(
         request,
         "subscriptions/client_detail.html",
         {
             "back_url": back_url,
             "back_label": back_label,
+            # The tab of the list the record was opened from (base.html), not always the
+            # client list's.
+            "navigation_tab": navigation_tab,
             "client": client,
             "subscriptions": subscriptions,
             "terms": terms,

@@ -79,17 +79,18 @@ def visible_subscription_or_404(user, pk):
 
 def back_to_list(request):
     """Where the record's breadcrumb leads: the list the user came from (`?back=`, with its
-    filters), only when it is one of our lists on this site; otherwise the client list."""
+    filters), only when it is one of our lists on this site; otherwise the client list.
+    Returns (url, label, tab): tab is the list's url name, the navigation tab to highlight."""
     back = request.GET.get("back", "")
     if back and url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         path = urlsplit(back).path
         if path == reverse("renewals"):
-            return back, _("Clients to renew")
+            return back, _("Clients to renew"), "renewals"
         if path == reverse("client_list"):
-            return back, _("Client list")
-    return reverse("client_list"), _("Client list")
+            return back, _("Client list"), "client_list"
+    return reverse("client_list"), _("Client list"), "client_list"
 
 
 def already_submitted(request):

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -88,7 +89,8 @@ def allocate(request):
     visible = Visible(request.user)
     # A reseller has no resellers of its own: nothing to allocate to.
     if not _may_allocate(visible.scope):
-        raise PermissionDenied
+        # Rendered by 403.html, in the user's language (not the read-only users' message).
+        raise PermissionDenied(_("Only the partner's managers can give licenses to resellers."))
     resellers = visible.resellers()
     if request.method == "POST":
         form = AllocationForm(

@@ -52,6 +52,7 @@ EXPECTED = {
     "set_language": each((302, 302)),
     # The portal's screens.
     "healthz": each((200, 405)),
+    "favicon": each((302, 405)),
     "dashboard": READ_PAGE,
     "client_list": READ_PAGE,
     "renewals": READ_PAGE,

@@ -7,6 +7,7 @@ import logging
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
+from django.utils import translation
 
 from subscriptions import services
 from subscriptions.models import Client, LicenseMovement, LicensePool, Subscription, Term
@@ -223,3 +224,32 @@ def test_a_repeated_token_imports_once(alpha, tbox, grant, partner_user):
         services.import_subscriptions(partner=alpha, rows=rows, actor=partner_user, token="t-1")
 
     assert Subscription.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "language, expected",
+    [
+        ("en", "line 2: the start date 31/02/2026 is impossible: there is no such day."),
+        ("fr", "la date de début 31/02/2026 est impossible\u00a0: ce jour n’existe pas."),
+    ],
+)
+def test_an_impossible_date_is_called_impossible_not_badly_written(
+    csv_file, alpha, tbox, grant, capsys, language, expected
+):
+    grant(alpha, tbox, 10)
+    path = csv_file(
+        "Acme;;TBOX;1;31/02/2026;2027-02-28\n"
+        "Bolt;;TBOX;1;2026-01-01;2026-13-01\n"
+        "Colt;;TBOX;1;31-12-2025;2026-12-31\n"
+    )
+
+    with translation.override(language), pytest.raises(CommandError):
+        call_command("import_clients", path, "--partner", "Alpha Distribution")
+
+    report = capsys.readouterr().err
+    assert expected in report
+    # The month 13 is impossible too; a date written another way stays a format error.
+    assert "2026-13-01" in report
+    assert report.count("impossible") == 2
+    assert "31-12-2025" not in report
+    assert not Client.objects.exists()

@@ -9,10 +9,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import Count, Sum
+from django.db.models import Count, Min, Sum
+from django.utils import timezone
 
 from accounts.models import Membership, Organization, Role
 from subscriptions import demo
+from subscriptions.dates import local_today
 from subscriptions.demo.generated import _plan_generated
 from subscriptions.models import (
     Client,
@@ -317,3 +319,38 @@ def test_the_same_seed_plans_the_same_clients(db):
 
     assert plan(7) == plan(7)
     assert plan(7) != plan(8)
+
+
+
+def _since_other_than_first_term(clients):
+    """The clients whose "Client since" day (local time, as the record shows it) is not
+    the start of their first term, or today for a client whose first term starts later
+    (it was written today)."""
+    today = local_today()
+    wrong = {}
+    for client in clients.annotate(first_start=Min("subscriptions__terms__start_date")):
+        since = timezone.localtime(client.created_at).date()
+        if since != min(client.first_start, today):
+            wrong[client.name] = (since, client.first_start)
+    return wrong
+
+
+def test_the_demo_clients_are_clients_since_their_first_term(seeded, client):
+    assert Client.objects.exists()
+    assert _since_other_than_first_term(Client.objects.all()) == {}
+    # The record shows that day: a past client is not "since today".
+    past = (
+        Client.objects.annotate(first_start=Min("subscriptions__terms__start_date"))
+        .filter(partner__name="Alpha Distribution", first_start__lt=local_today())
+        .order_by("pk")
+        .first()
+    )
+    client.force_login(user("partner"))
+    page = client.get(f"/clients/{past.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    english = client.get(f"/clients/{past.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"Client depuis le {past.first_start:%d/%m/%Y}" in page
+    assert f"Client since {past.first_start:%m/%d/%Y}" in english
+
+
+def test_generated_clients_are_clients_since_their_first_term(generated):
+    assert _since_other_than_first_term(generated) == {}

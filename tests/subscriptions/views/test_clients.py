@@ -213,3 +213,45 @@ def test_a_new_client_without_token_is_refused(browse, portfolio, partner_user, 
     assert response.status_code == 200
     assert elements(response, lambda tag, attrs: attrs.get("role") == "alert")
     assert not Client.objects.filter(name="Nouvelle Société").exists()
+
+
+def _active_tabs(page):
+    """The navigation links shown as the current tab."""
+    return [
+        link.attrs["href"]
+        for link in elements(
+            page,
+            lambda tag, attrs: tag == "a" and "nav-link" in attrs.get("class", "").split()
+            and "active" in attrs.get("class", "").split(),
+        )
+    ]
+
+
+def _record_link(page, client_id):
+    [link] = elements(
+        page,
+        lambda tag, attrs: tag == "a"
+        and attrs.get("href", "").startswith(f"/clients/{client_id}/"),
+    )
+    return link.attrs["href"]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_record_opened_from_clients_to_renew_highlights_that_tab(
+    client, partner_user, expiring, language
+):
+    client.force_login(partner_user)
+    renewals = client.get("/renewals/", HTTP_ACCEPT_LANGUAGE=language)
+    clients = client.get("/clients/", HTTP_ACCEPT_LANGUAGE=language)
+
+    from_renewals = client.get(
+        _record_link(renewals, expiring.client_id), HTTP_ACCEPT_LANGUAGE=language
+    )
+    from_clients = client.get(
+        _record_link(clients, expiring.client_id), HTTP_ACCEPT_LANGUAGE=language
+    )
+    direct = client.get(f"/clients/{expiring.client_id}/", HTTP_ACCEPT_LANGUAGE=language)
+
+    assert _active_tabs(from_renewals) == ["/renewals/"]
+    assert _active_tabs(from_clients) == ["/clients/"]
+    assert _active_tabs(direct) == ["/clients/"]

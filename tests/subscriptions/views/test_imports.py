@@ -173,3 +173,32 @@ def test_a_nul_character_is_a_bad_line_not_a_crash(client, partner_user, alpha, 
     assert response.status_code == 200
     assert "line 2:" in response.content.decode()
     assert not Client.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "language, expected",
+    [
+        ("en", "the end date 30/02/2027 is impossible: there is no such day."),
+        ("fr", "la date de fin 30/02/2027 est impossible\u00a0: ce jour n’existe pas."),
+    ],
+)
+def test_an_impossible_date_is_called_impossible_on_the_page(
+    client, partner_user, alpha, tbox, grant, language, expected
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    grant(alpha, tbox, 5)
+    client.force_login(partner_user)
+    body = HEADER + "Acme;;TBOX;1;2026-03-01;30/02/2027\n"
+
+    response = client.post(
+        "/clients/import/",
+        {"file": SimpleUploadedFile("clients.csv", body.encode(), "text/csv")},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    [errors] = by_testid(response, "import-errors")
+    assert expected in response.content.decode()
+    assert "AAAA" not in errors.text and "YYYY" not in errors.text
+    assert not by_testid(response, "import-confirm")
+    assert not Client.objects.exists()
