@@ -9,12 +9,12 @@ import datetime
 import io
 import tracemalloc
 
-import openpyxl
 import pytest
 from django.test import Client as HttpClient
 
 from subscriptions import exports
 from subscriptions.models import Client, Subscription, Term, TermKind
+from tests.helpers.exports import read_xlsx
 from tests.helpers.html import by_testid
 from tests.helpers.web import browser
 
@@ -46,14 +46,6 @@ def read_csv(response):
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     delimiter = ";" if body.splitlines()[0].count(";") else ","
     return list(csv.reader(io.StringIO(body), delimiter=delimiter))
-
-
-def read_xlsx(response):
-    # The file is sent from disk in blocks (a streamed response), like the CSV.
-    body = b"".join(response.streaming_content)
-    workbook = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
-    sheet = workbook.active
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
 @pytest.fixture

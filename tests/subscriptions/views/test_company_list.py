@@ -9,6 +9,7 @@ import io
 import pytest
 
 from subscriptions.status import Status
+from tests.helpers.exports import read_xlsx
 from tests.helpers.html import by_testid, elements, text_of
 
 URGENCY = [Status.EXPIRED, Status.EXPIRING, Status.NOT_STARTED, Status.RENEWED, Status.ACTIVE]
@@ -174,5 +175,7 @@ def test_the_company_list_speaks_both_languages(browse, garcia, partner_user, la
 def test_the_excel_export_by_company_is_a_workbook(browse, portfolio, garcia, partner_user):
     response = browse(partner_user).get("/clients/?by=company&export=xlsx")
     assert response.status_code == 200
-    assert response.content[:2] == b"PK"
     assert "client_list_by_company" in response["Content-Disposition"]
+    rows = read_xlsx(response)
+    assert len(rows) == 1 + len(company_rows(browse(partner_user).get("/clients/?by=company")))
+    assert any("Auto-École Garcia" in str(cell) for row in rows[1:] for cell in row)
