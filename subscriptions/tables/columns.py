@@ -14,6 +14,10 @@ TABLE_ATTRS = {
 }
 
 # Rule 6's colours; the status is also written out in words in its own column.
+# Figures read best right-aligned, their header with them (django-tables2 copies these
+# attributes for each cell, so one dictionary serves every column).
+FIGURE_ATTRS = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
+
 STATUS_ROW_CLASSES = {
     Status.EXPIRING: "table-expiring",
     Status.EXPIRED: "table-danger",

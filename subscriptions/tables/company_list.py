@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from ..selectors.companies import company_products
 from ..status import status_labels
 from .columns import (
+    FIGURE_ATTRS,
     STATUS_BADGE_CLASSES,
     STATUS_ROW_CLASSES,
     TABLE_ATTRS,
@@ -61,7 +62,7 @@ class CompanyTable(tables.Table):
         verbose_name=_("Users"),
         accessor="users",
         order_by=_by_client("users"),
-        attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}},
+        attrs=FIGURE_ATTRS,
     )
     status = tables.Column(
         verbose_name=_("Status"), accessor="status", order_by=_by_client("urgency")

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from ..models import LicenseMovement
-from .columns import TABLE_ATTRS, pk_last
+from .columns import FIGURE_ATTRS, TABLE_ATTRS, pk_last
 from .fast_rows import FAST_TABLE_TEMPLATE, FastRowsMixin
 
 
@@ -31,12 +31,12 @@ class MovementTable(FastRowsMixin, tables.Table):
     quantity = tables.Column(
         verbose_name=_("Licenses"),
         order_by=pk_last("quantity"),
-        attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}},
+        attrs=FIGURE_ATTRS,
     )
     balance_after = tables.Column(
         verbose_name=_("Balance after"),
         order_by=pk_last("balance_after"),
-        attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}},
+        attrs=FIGURE_ATTRS,
     )
     detail = tables.Column(
         verbose_name=_("Concerning"), accessor="pk", orderable=False, empty_values=()

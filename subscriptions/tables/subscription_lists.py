@@ -11,7 +11,14 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .columns import STATUS_ROW_CLASSES, TABLE_ATTRS, client_link, pk_last, status_badge
+from .columns import (
+    FIGURE_ATTRS,
+    STATUS_ROW_CLASSES,
+    TABLE_ATTRS,
+    client_link,
+    pk_last,
+    status_badge,
+)
 from .fast_rows import FAST_TABLE_TEMPLATE, FastRowsMixin
 
 
@@ -44,13 +51,13 @@ class SubscriptionRowsTable(FastRowsMixin, tables.Table):
         verbose_name=_("Duration (years)"),
         accessor="current_years",
         order_by=pk_last("current_years"),
-        attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}},
+        attrs=FIGURE_ATTRS,
     )
     users = tables.Column(
         verbose_name=_("Users"),
         accessor="current_users",
         order_by=pk_last("current_users"),
-        attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}},
+        attrs=FIGURE_ATTRS,
     )
     status = tables.Column(verbose_name=_("Status"), accessor="status", order_by=pk_last("status"))
 
@@ -129,14 +136,14 @@ class RenewalTable(SubscriptionRowsTable):
         verbose_name=_("To renew"),
         accessor="current_users",
         order_by=pk_last("current_users"),
-        attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}},
+        attrs=FIGURE_ATTRS,
     )
     renew = tables.Column(
         verbose_name=_("Actions"),
         accessor="pk",
         orderable=False,
         empty_values=(),
-        attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}},
+        attrs=FIGURE_ATTRS,
     )
 
     class Meta(SubscriptionRowsTable.Meta):
