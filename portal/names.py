@@ -20,7 +20,7 @@ import functools
 import unicodedata
 
 from django.db.backends.signals import connection_created
-from django.db.models import CharField, Func, Value
+from django.db.models import BooleanField, CharField, Expression, F, Func, Subquery, Value
 from django.db.models.lookups import Contains
 
 COLLATION = "french"
@@ -89,3 +89,36 @@ def name_contains(field, text):
     """A filter: `field` contains `text`, case and accents ignored. Both sides are folded
     by the database, so the search agrees with the index on `portal_fold(name)`."""
     return Contains(Folded(field), Folded(Value(text)))
+
+
+class InSubquery(Expression):
+    """`expression IN (subquery)`, written on PostgreSQL as `= ANY(ARRAY(subquery))`: the
+    subquery then runs once, before the rest (the names matching a search, through their
+    trigram index), and the rows are looked up by index among its results. As a plain IN
+    the planner walks the list in name order and folds every name it passes until it has
+    a page of matches: fast for a common word, slow for a rare one."""
+
+    output_field = BooleanField()
+
+    def __init__(self, expression, queryset):
+        super().__init__()
+        self.expression, self.subquery = expression, Subquery(queryset)
+
+    def get_source_expressions(self):
+        return [self.expression, self.subquery]
+
+    def set_source_expressions(self, expressions):
+        self.expression, self.subquery = expressions
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = compiler.compile(self.expression)
+        rhs, rhs_params = compiler.compile(self.subquery)
+        template = "%s = ANY(ARRAY%s)" if connection.vendor == "postgresql" else "%s IN %s"
+        return template % (lhs, rhs), (*lhs_params, *rhs_params)
+
+
+def related_name_contains(foreign_key, model, text):
+    """A filter: the `model` row that `foreign_key` points to has a name containing `text`,
+    case and accents ignored (the clients' search of the lists)."""
+    matching = model.objects.filter(name_contains("name", text)).values("pk")
+    return InSubquery(F(foreign_key), matching)

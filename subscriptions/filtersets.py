@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organization, Scope
-from portal.names import name_contains
+from portal.names import related_name_contains
 
-from .models import LicenseMovement, MovementKind, Product, Subscription
+from .models import Client, LicenseMovement, MovementKind, Product, Subscription
 from .organization_menus import CappedChoiceMixin, show_selected
 from .status import status_choices, status_q
 
@@ -120,7 +120,7 @@ class SubscriptionFilterSet(BootstrapFilterSet):
         fields = []
 
     def filter_name(self, queryset, name, value):
-        return queryset.filter(name_contains(name, value))
+        return queryset.filter(related_name_contains("client_id", Client, value))
 
     def filter_status(self, queryset, name, value):
         # The status's conditions rather than its CASE: see status.status_q.
