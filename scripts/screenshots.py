@@ -148,10 +148,7 @@ def main():
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
-                    executable_path=CHROMIUM,
-                    # The browser's own language writes the date fields' placeholders.
-                    args=["--no-sandbox", "--disable-gpu", "--lang=fr-FR"],
-                )
+                    executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
                 context = browser.new_context(locale="fr-FR", viewport=DESKTOP,
                                               device_scale_factor=1)
                 camera = Camera(context.new_page(), f"http://127.0.0.1:{port}")
