@@ -1,6 +1,6 @@
 """Every main page on the demo data (`seed_demo`), as a partner sees it: at desktop and
-phone width, with no serious accessibility violation. Its screenshots are the ones the
-README shows (docs/screenshots/ holds copies of test-artifacts/screenshots/demo-*)."""
+phone width, with no serious accessibility violation. The README's pictures are taken on
+the same data by `python -m scripts.screenshots`, not by this test."""
 
 import pytest
 from django.core.management import call_command
