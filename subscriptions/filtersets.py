@@ -40,6 +40,17 @@ class CappedModelChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = _CappedModelChoiceField
 
 
+class FilterCheckbox(forms.CheckboxInput):
+    """A box sending `1` when ticked; unticked (absent) it does not filter at all,
+    where Django's CheckboxInput would read False and keep only the other rows."""
+
+    def format_value(self, value):
+        return "1"
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name) or None
+
+
 def _date_widget():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -54,7 +65,9 @@ class BootstrapFilterSet(django_filters.FilterSet):
             user = getattr(self.request, "user", None)
             show_selected(form, with_parent=Scope.for_user(user).everything)
             for field in form.fields.values():
-                if isinstance(field.widget, forms.Select):
+                if isinstance(field.widget, forms.CheckboxInput):
+                    field.widget.attrs["class"] = "form-check-input"
+                elif isinstance(field.widget, forms.Select):
                     field.widget.attrs["class"] = "form-select form-select-sm"
                 else:
                     field.widget.attrs["class"] = "form-control form-control-sm"
@@ -112,7 +125,7 @@ class SubscriptionFilterSet(BootstrapFilterSet):
         lookup_expr="isnull",
         exclude=True,
         label=_("Not renewing"),
-        widget=forms.HiddenInput,
+        widget=FilterCheckbox,
     )
 
     class Meta:

@@ -8,16 +8,34 @@ from django.utils.html import format_html
 
 from ..status import Status, status_labels
 
+
+def _column_label(bound_column):
+    return bound_column.header
+
+
+# On a phone each row is a card (`table-cards` in portal.css): a cell names its column
+# in `data-label`, as the header row is out of sight there. A column's own "td"
+# attributes replace the table's, so the ones below carry the label too.
 TABLE_ATTRS = {
-    "class": "table table-hover table-sm align-middle mb-0",
+    "class": "table table-hover table-sm align-middle mb-0 table-cards",
     "thead": {"class": "table-light"},
+    "td": {"data-label": _column_label},
 }
 
-# Rule 6's colours; the status is also written out in words in its own column.
 # Figures read best right-aligned, their header with them (django-tables2 copies these
 # attributes for each cell, so one dictionary serves every column).
-FIGURE_ATTRS = {"td": {"class": "text-end"}, "th": {"class": "text-end"}}
+FIGURE_ATTRS = {
+    "td": {"class": "text-end", "data-label": _column_label},
+    "th": {"class": "text-end"},
+}
 
+# The card's title on a phone (the client's name): no label, first, larger.
+TITLE_ATTRS = {"td": {"class": "cell-title"}}
+
+# The row's buttons: the bottom of the card on a phone, within the screen's width.
+ACTION_ATTRS = {"td": {"class": "text-end cell-action"}, "th": {"class": "text-end"}}
+
+# Rule 6's colours; the status is also written out in words in its own column.
 STATUS_ROW_CLASSES = {
     Status.EXPIRING: "table-expiring",
     Status.EXPIRED: "table-danger",

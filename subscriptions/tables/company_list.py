@@ -19,6 +19,7 @@ from .columns import (
     STATUS_BADGE_CLASSES,
     STATUS_ROW_CLASSES,
     TABLE_ATTRS,
+    TITLE_ATTRS,
     client_link,
     status_badge,
 )
@@ -42,6 +43,7 @@ class CompanyTable(tables.Table):
         accessor="client_name",
         order_by=_by_client("client_name"),
         linkify=lambda record, table: client_link(record["client_id"], table),
+        attrs=TITLE_ATTRS,
     )
     reseller = tables.Column(
         verbose_name=_("Reseller name"),

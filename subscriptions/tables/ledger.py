@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from ..models import LicenseMovement
-from .columns import FIGURE_ATTRS, TABLE_ATTRS, pk_last
+from .columns import FIGURE_ATTRS, TABLE_ATTRS, TITLE_ATTRS, pk_last
 from .fast_rows import FAST_TABLE_TEMPLATE, FastRowsMixin
 
 
@@ -15,7 +15,10 @@ class MovementTable(FastRowsMixin, tables.Table):
     """The ledger: one append-only line per balance change."""
 
     created_at = tables.DateTimeColumn(
-        verbose_name=_("Date"), format="SHORT_DATETIME_FORMAT", order_by=pk_last("created_at")
+        verbose_name=_("Date"),
+        format="SHORT_DATETIME_FORMAT",
+        order_by=pk_last("created_at"),
+        attrs=TITLE_ATTRS,
     )
     organization = tables.Column(
         verbose_name=_("Organization"),

@@ -12,9 +12,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .columns import (
+    ACTION_ATTRS,
     FIGURE_ATTRS,
     STATUS_ROW_CLASSES,
     TABLE_ATTRS,
+    TITLE_ATTRS,
     client_link,
     pk_last,
     status_badge,
@@ -31,6 +33,7 @@ class SubscriptionRowsTable(FastRowsMixin, tables.Table):
         # The stored copies of the names (Subscription.client_name): an index serves them.
         order_by=pk_last("client_name", "product_name"),
         linkify=lambda record, table: client_link(record.client_id, table),
+        attrs=TITLE_ATTRS,
     )
     product = tables.Column(
         verbose_name=_("Product"), accessor="product__name", order_by=pk_last("product_name")
@@ -143,7 +146,7 @@ class RenewalTable(SubscriptionRowsTable):
         accessor="pk",
         orderable=False,
         empty_values=(),
-        attrs=FIGURE_ATTRS,
+        attrs=ACTION_ATTRS,
     )
 
     class Meta(SubscriptionRowsTable.Meta):
@@ -152,7 +155,8 @@ class RenewalTable(SubscriptionRowsTable):
 
     def __init__(self, *args, can_manage=False, **kwargs):
         if not can_manage:
-            kwargs["exclude"] = (*kwargs.get("exclude", ()), "select")
+            # A read-only user can act on no row: no boxes, and no empty Actions column.
+            kwargs["exclude"] = (*kwargs.get("exclude", ()), "select", "renew")
         super().__init__(*args, can_manage=can_manage, **kwargs)
 
     def render_select(self, record):
@@ -165,8 +169,6 @@ class RenewalTable(SubscriptionRowsTable):
         )
 
     def render_renew(self, record):
-        if not self.can_manage:
-            return ""
         return format_html(
             '<a class="btn btn-sm btn-primary" data-testid="renew" href="{}">{}</a>',
             reverse("renew", args=[record.pk]),

@@ -16,6 +16,7 @@ from django import template
 from django.urls import reverse
 from django.utils import formats
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from accounts.models import OrganizationKind
 
@@ -25,6 +26,17 @@ register = template.Library()
 @register.filter
 def shortfall_rows_html(pools, pool_balance=False):
     renewals = reverse("renewals")
+    # Each cell names its column for the phone's cards (`table-cards` in portal.css).
+    label = {
+        key: escape(text)
+        for key, text in (
+            ("needed", _("Needed now")),
+            ("balance", _("Remaining")),
+            ("missing", _("Missing")),
+            ("missing_12", _("Missing within 12 months")),
+            ("runs_dry", _("Runs dry on")),
+        )
+    }
     # One query string per product, not one urlencode per pool.
     product_urls = {}
     rows = []
@@ -45,6 +57,9 @@ def shortfall_rows_html(pools, pool_balance=False):
             if pool.message else ""
         )
         runs_dry = pool.runs_dry
+        runs_dry_text = (
+            escape(formats.date_format(runs_dry, "SHORT_DATE_FORMAT")) if runs_dry else "—"
+        )
         balance_hook = (
             f' data-testid="pool-balance" data-pool-id="{pool.pk}"'
             f' data-product="{escape(pool.product.code)}"'
@@ -52,17 +67,19 @@ def shortfall_rows_html(pools, pool_balance=False):
         )
         rows.append(
             f'<tr{row_class}>'
-            f'<td><a href="{escape(renewals_url)}">{escape(pool.organization.name)} · '
+            f'<td class="cell-title"><a href="{escape(renewals_url)}">'
+            f'{escape(pool.organization.name)} · '
             f'{escape(pool.product.name)}</a>{message}</td>'
-            f'<td class="text-end">{int(pool.needed)}</td>'
-            f'<td class="text-end"{balance_hook}>{int(pool.balance)}</td>'
-            f'<td class="text-end fw-semibold" data-testid="shortfall" data-pool-id="{pool.pk}" '
+            f'<td class="text-end" data-label="{label["needed"]}">{int(pool.needed)}</td>'
+            f'<td class="text-end" data-label="{label["balance"]}"{balance_hook}>'
+            f'{int(pool.balance)}</td>'
+            f'<td class="text-end fw-semibold" data-label="{label["missing"]}" '
+            f'data-testid="shortfall" data-pool-id="{pool.pk}" '
             f'data-product="{escape(pool.product.code)}" data-needed="{int(pool.needed)}" '
             f'data-balance="{int(pool.balance)}" data-needed-12="{int(pool.needed_12)}" '
             f'data-missing-12="{int(pool.missing_12)}" '
             f'data-runs-dry="{runs_dry.isoformat() if runs_dry else ""}">{int(pool.missing)}</td>'
-            f'<td class="text-end">{int(pool.missing_12)}</td>'
-            f'<td>{escape(formats.date_format(runs_dry, "SHORT_DATE_FORMAT")) if runs_dry else "—"}'
-            "</td></tr>"
+            f'<td class="text-end" data-label="{label["missing_12"]}">{int(pool.missing_12)}</td>'
+            f'<td data-label="{label["runs_dry"]}">{runs_dry_text}</td></tr>'
         )
     return mark_safe("\n".join(rows))  # noqa: S308 -- every value above is escaped or an int

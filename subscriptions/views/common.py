@@ -1,6 +1,7 @@
 """What several screens share: paging and ordering a table from the query string,
 bounded numbers typed in a form, one subscription of the user's scope (or a 404), the way
-back to the list the user came from, and the answer to a form sent twice."""
+back to the list the user came from, the answer to a form sent twice, and what an empty
+list says."""
 
 from urllib.parse import urlsplit
 
@@ -8,6 +9,7 @@ from django.contrib import messages
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.http import Http404
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
@@ -65,6 +67,26 @@ def configure_table(request, table, *, paginator_class=DeferredRowsPaginator):
     except (EmptyPage, PageNotAnInteger):
         raise Http404(_("This page does not exist.")) from None
     return table
+
+
+def set_empty_text(table, filterset, request, *, filtered, unfiltered):
+    """What the list says when it has no row: that nothing matches its filters, with a
+    link clearing them (and keeping the rest: sort, rows per page, the grouping), when
+    filters narrow it; its own message (`unfiltered`) when it is empty by itself."""
+    if not filterset.active:
+        table.empty_text = format_html('<span data-testid="list-empty">{}</span>', unfiltered)
+        return
+    kept = request.GET.copy()
+    for name in (*filterset.filters, "page"):
+        kept.pop(name, None)
+    clear_url = f"{request.path}?{kept.urlencode()}" if kept else request.path
+    table.empty_text = format_html(
+        '<span data-testid="list-empty-filtered">{}</span> '
+        '<a href="{}" data-testid="clear-filters">{}</a>',
+        filtered,
+        clear_url,
+        _("Clear the filters"),
+    )
 
 
 def visible_subscription_or_404(user, pk):

@@ -19,7 +19,7 @@ from ..selectors import pool_page
 from ..selectors.scope import Visible
 from ..services.idempotency import issue_token
 from ..tables import MovementTable
-from .common import PER_PAGE_CHOICES, already_submitted, configure_table
+from .common import PER_PAGE_CHOICES, already_submitted, configure_table, set_empty_text
 
 
 def _may_allocate(scope):
@@ -40,6 +40,13 @@ def licenses(request):
     filterset = MovementFilterSet(request.GET, queryset=visible.movements(), request=request)
     table = MovementTable(filterset.rows.order_by("-created_at", "-pk"))
     configure_table(request, table)
+    set_empty_text(
+        table,
+        filterset,
+        request,
+        filtered=_("No ledger line matches these filters."),
+        unfiltered=_("No license movement."),
+    )
     allocation_form = None
     if _may_allocate(visible.scope):
         allocation_form = AllocationForm(

@@ -12,14 +12,15 @@ from ..selectors.companies import company_rows
 from ..selectors.scope import Visible
 from ..tables import ClientListTable, RenewalTable
 from ..tables.company_list import CompanyPaginator, CompanyTable
-from .common import PER_PAGE_CHOICES, configure_table
+from .common import PER_PAGE_CHOICES, configure_table, set_empty_text
 
 BY_COMPANY = "company"
 
 
 def _subscription_list(
-    request, *, rows, table_class, template, title, default_order, statuses=None
+    request, *, rows, table_class, template, title, default_order, empty, statuses=None
 ):
+    """`empty`: what the list says with no row, (when filtered, when not)."""
     visible = Visible(request.user)
     filterset = SubscriptionFilterSet(
         request.GET, queryset=rows, request=request, statuses=statuses
@@ -38,6 +39,7 @@ def _subscription_list(
             request, table, basename=request.resolver_match.url_name, title=title
         )
     configure_table(request, table)
+    set_empty_text(table, filterset, request, filtered=empty[0], unfiltered=empty[1])
     return render(
         request,
         template,
@@ -67,6 +69,13 @@ def _company_list(request, *, title):
         return exports.export_table(request, table, basename="client_list_by_company", title=title)
     configure_table(request, table, paginator_class=CompanyPaginator)
     table.load_products()
+    set_empty_text(
+        table,
+        filterset,
+        request,
+        filtered=_("No client matches these filters."),
+        unfiltered=_("No client yet."),
+    )
     return render(
         request,
         "subscriptions/client_list.html",
@@ -92,6 +101,7 @@ def client_list(request):
         template="subscriptions/client_list.html",
         title=_("Client list"),
         default_order=("client_name", "product_name", "pk"),
+        empty=(_("No subscription matches these filters."), _("No subscription yet.")),
     )
 
 
@@ -109,5 +119,9 @@ def renewals(request):
         title=_("Clients to renew"),
         # The current end of a subscription to renew is its term_end (see RenewalTable).
         default_order=("term_end", "pk"),
+        empty=(
+            _("No subscription to renew matches these filters."),
+            _("Nothing to renew: no subscription is expiring or expired."),
+        ),
         statuses=selectors.Status.TO_RENEW,
     )
