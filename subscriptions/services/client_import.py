@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, OrganizationKind
+from portal.numbers import figures
 
 from ..dates import whole_years_covered
 from ..models import Client, LicensePool, MovementKind, Product, Subscription, Term, TermKind
@@ -118,33 +119,34 @@ def plan_import(*, partner, rows, debit=True, lock=False):
             problems.append(_("the client's name is empty."))
         elif len(row.client) > max_name:
             problems.append(
-                _("the client's name is at most %(max)d characters long.") % {"max": max_name}
+                _("the client's name is at most %(max)s characters long.")
+                % figures({"max": max_name})
             )
         if row.reseller is not None and (
             row.reseller.kind != OrganizationKind.RESELLER or row.reseller.parent_id != partner.pk
         ):
             problems.append(_("%(reseller)s is not a reseller of %(partner)s.")
-                            % {"reseller": row.reseller.name, "partner": partner.name})
+                            % figures({"reseller": row.reseller.name, "partner": partner.name}))
         if isinstance(row.users, bool) or not 1 <= row.users <= MAX_USERS:
             problems.append(
-                _("the number of users must be from 1 to %(max)d.") % {"max": MAX_USERS}
+                _("the number of users must be from 1 to %(max)s.") % figures({"max": MAX_USERS})
             )
         if row.end_date < row.start_date:
             problems.append(_("the end date is before the start date."))
         elif row.years > MAX_IMPORT_YEARS:
             problems.append(
-                _("a term covers at most %(max)d years.") % {"max": MAX_IMPORT_YEARS}
+                _("a term covers at most %(max)s years.") % figures({"max": MAX_IMPORT_YEARS})
             )
         key = (row.client, row.reseller.pk if row.reseller else None, row.product.pk)
         if key in seen:
             problems.append(
-                _("the same client and product are already on line %(line)d.")
+                _("the same client and product are already on line %(line)s.")
                 % {"line": seen[key]}
             )
         elif key in taken:
             problems.append(
                 _("%(client)s already has a subscription to %(product)s.")
-                % {"client": row.client, "product": row.product.name}
+                % figures({"client": row.client, "product": row.product.name})
             )
         seen.setdefault(key, row.line)
         for problem in problems:

@@ -18,6 +18,7 @@ from django.utils import formats
 from django.utils.safestring import mark_safe
 
 from accounts.models import OrganizationKind
+from portal.numbers import figure
 
 register = template.Library()
 
@@ -54,14 +55,15 @@ def shortfall_rows_html(pools, pool_balance=False):
             f'<tr{row_class}>'
             f'<td><a href="{escape(renewals_url)}">{escape(pool.organization.name)} · '
             f'{escape(pool.product.name)}</a>{message}</td>'
-            f'<td class="text-end">{int(pool.needed)}</td>'
-            f'<td class="text-end"{balance_hook}>{int(pool.balance)}</td>'
+            f'<td class="text-end">{figure(int(pool.needed))}</td>'
+            f'<td class="text-end"{balance_hook}>{figure(int(pool.balance))}</td>'
             f'<td class="text-end fw-semibold" data-testid="shortfall" data-pool-id="{pool.pk}" '
             f'data-product="{escape(pool.product.code)}" data-needed="{int(pool.needed)}" '
             f'data-balance="{int(pool.balance)}" data-needed-12="{int(pool.needed_12)}" '
             f'data-missing-12="{int(pool.missing_12)}" '
-            f'data-runs-dry="{runs_dry.isoformat() if runs_dry else ""}">{int(pool.missing)}</td>'
-            f'<td class="text-end">{int(pool.missing_12)}</td>'
+            f'data-runs-dry="{runs_dry.isoformat() if runs_dry else ""}">'
+            f'{figure(int(pool.missing))}</td>'
+            f'<td class="text-end">{figure(int(pool.missing_12))}</td>'
             f'<td>{escape(formats.date_format(runs_dry, "SHORT_DATE_FORMAT")) if runs_dry else "—"}'
             "</td></tr>"
         )

@@ -78,6 +78,12 @@ def elements(page, match, within=None):
     return [element for _position, element in sorted(collector.found, key=lambda f: f[0])]
 
 
+def figure(text):
+    """The number a hook's text shows, read as docs/interface.md says: without the
+    language's group separators (2\u202f981 in French, 2,981 in English)."""
+    return int(text.replace("\u202f", "").replace(",", ""))
+
+
 def by_testid(page, testid):
     return elements(page, lambda tag, attrs: attrs.get("data-testid") == testid)
 
