@@ -12,6 +12,7 @@ from portal.numbers import figures
 
 from ..dates import local_today, term_end
 from ..models import LicensePool, Subscription
+from ..notes import BULK_RENEWAL
 from . import idempotency, ledger, locks
 from .errors import OperationRefused, check_years
 from .ledger import PoolDebit
@@ -180,7 +181,7 @@ def renew_subscriptions(*, actor, subscription_ids, years, token=None, today=Non
     result = BulkRenewalResult(renewals=lines, pools=pools)
     # The pools are locked and were checked: their debits cannot be refused.
     write_renewals(lines, actor=actor, claimed=claimed, result=bulk_result_summary(result),
-                   note=_("Bulk renewal"))
+                   note=BULK_RENEWAL)
     logger.info(
         "bulk_renewal subscriptions=%d years=%d licenses=%d pools=%s actor=%s",
         len(lines), years, result.licenses,

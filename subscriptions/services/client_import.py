@@ -22,6 +22,7 @@ from portal.numbers import figures
 
 from ..dates import whole_years_covered
 from ..models import Client, LicensePool, MovementKind, Product, Subscription, Term, TermKind
+from ..notes import import_line_note, import_not_debited_note
 from . import idempotency, ledger, locks
 from .errors import MAX_USERS, OperationRefused, shortfall_text
 from .ledger import PoolDebit
@@ -244,7 +245,7 @@ def import_subscriptions(*, partner, rows, actor=None, debit=True, token=None, n
             ledger.move(
                 pool, -cost, kind=MovementKind.IMPORT, actor=actor, field="users",
                 subscription=subscription, term=term,
-                note=" ".join(filter(None, [f"import line {row.line}", note])),
+                note=import_line_note(row.line, note),
             )
         subscriptions.append(subscription)
     if not debit:
@@ -254,10 +255,7 @@ def import_subscriptions(*, partner, rows, actor=None, debit=True, token=None, n
                 if (row.reseller or partner).pk == planned.organization.pk
                 and row.product.pk == planned.product.pk
             )
-            memo = (
-                f"import without debit (--no-debit): {planned.subscriptions} already-paid "
-                f"subscriptions worth {licenses} licenses, not debited. {note}"
-            ).strip()
+            memo = import_not_debited_note(planned.subscriptions, licenses, note)
             pool = pool_rows[planned.pool_id]
             ledger.move(pool, licenses, kind=MovementKind.IMPORT, actor=actor, note=memo)
             ledger.move(pool, -licenses, kind=MovementKind.IMPORT, actor=actor, note=memo)

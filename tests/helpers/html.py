@@ -80,8 +80,9 @@ def elements(page, match, within=None):
 
 def figure(text):
     """The number a hook's text shows, read as docs/interface.md says: without the
-    language's group separators (2\u202f981 in French, 2,981 in English)."""
-    return int(text.replace("\u202f", "").replace(",", ""))
+    language's group separators (2\u202f981 in French, 2,981 in English; the elements'
+    text has its white space, U+202F included, made plain spaces)."""
+    return int(text.replace("\u202f", "").replace(" ", "").replace(",", ""))
 
 
 def by_testid(page, testid):
