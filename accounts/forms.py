@@ -89,13 +89,13 @@ class OrganizationSettingsForm(BootstrapFormMixin, forms.ModelForm):
         default_months = settings.RENEWAL_WINDOW_MONTHS
         window = self.fields["renewal_window_months"]
         window.help_text = _(
-            "From 1 to 12. Empty: the portal's default, %(months)d months."
+            "From 1 to 12. Empty: the portal's default, %(months)s months."
         ) % {"months": default_months}
         window.widget.attrs["placeholder"] = str(default_months)
         days = self.fields["reminder_days"]
         default_days = ", ".join(str(day) for day in DEFAULT_REMINDER_DAYS)
         days.help_text = _(
-            "Up to %(max)d numbers of days from 1 to 365, separated by commas. Empty: the "
+            "Up to %(max)s numbers of days from 1 to 365, separated by commas. Empty: the "
             "portal's default, %(default)s. A reminder is always sent the day after the end."
         ) % {"max": MAX_REMINDER_THRESHOLDS, "default": default_days}
         days.widget.attrs["placeholder"] = default_days

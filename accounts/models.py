@@ -128,7 +128,7 @@ def parse_reminder_days(value):
         if not part.isdigit() or not 1 <= int(part) <= MAX_REMINDER_DAYS:
             raise ValidationError(
                 _(
-                    "“%(value)s” is not a number of days between 1 and %(max)d: write day "
+                    "“%(value)s” is not a number of days between 1 and %(max)s: write day "
                     "counts separated by commas, for example 90, 30, 7."
                 ),
                 code="invalid_day",
@@ -137,7 +137,7 @@ def parse_reminder_days(value):
         days.add(int(part))
     if len(days) > MAX_REMINDER_THRESHOLDS:
         raise ValidationError(
-            _("At most %(max)d reminders before the end date."),
+            _("At most %(max)s reminders before the end date."),
             code="too_many",
             params={"max": MAX_REMINDER_THRESHOLDS},
         )

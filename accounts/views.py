@@ -226,7 +226,7 @@ def locked_out(request, original_response=None, credentials=None):
         None,
         _(
             "Too many failed login attempts for this account: it is locked for "
-            "%(minutes)d minutes. Try again later, or ask your administrator."
+            "%(minutes)s minutes. Try again later, or ask your administrator."
         )
         % {"minutes": minutes},
     )

@@ -2,6 +2,8 @@
 so that no app borrows another app's screens to draw its forms."""
 
 from django import forms
+from django.utils import translation
+from django.utils.translation import gettext
 
 
 class BootstrapFormMixin:
@@ -31,3 +33,35 @@ class BootstrapFormMixin:
     def add_error(self, field, error):
         super().add_error(field, error)
         self._apply_bootstrap()
+
+
+class LocalDateInput(forms.DateInput):
+    """A date field that shows dates the page's way. A browser's own date picker follows
+    the browser's language, not the page's, and shows mm/dd/yyyy to a French user of an
+    English browser: French pages get a text field in dd/mm/yyyy (the fields accept it
+    and ISO dates alike), other languages the browser's picker, in ISO."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+    def _french(self):
+        return translation.get_language() == "fr"
+
+    def format_value(self, value):
+        if self._french() and hasattr(value, "strftime"):
+            return value.strftime("%d/%m/%Y")
+        return super().format_value(value)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget_attrs = context["widget"]["attrs"]
+        if self._french():
+            context["widget"]["type"] = "text"
+            widget_attrs.update(
+                inputmode="numeric", autocomplete="off", maxlength="10",
+                # Translators: the placeholder of a date field on French pages.
+                placeholder=gettext("dd/mm/yyyy"),
+            )
+        else:
+            context["widget"]["type"] = "date"
+        return context

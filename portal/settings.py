@@ -156,6 +156,10 @@ LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# Numbers are grouped by three on every page, in each language's way (portal/formats/):
+# figures meant for scripts (data-* attributes, ids in URLs) are written with |unlocalize.
+FORMAT_MODULE_PATH = ["portal.formats"]
+USE_THOUSAND_SEPARATOR = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Paris")
 USE_TZ = True
 

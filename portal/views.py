@@ -9,6 +9,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils import formats
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
@@ -31,6 +32,16 @@ CHART_GAP = 14
 CHART_HEIGHT = 120
 CHART_TOP = 18
 CHART_LABELS = 34
+# Short enough for a bar, and never two alike: Django's French "M" writes both June and
+# July "Jui".
+CHART_MONTHS = (
+    pgettext_lazy("chart month", "Jan"), pgettext_lazy("chart month", "Feb"),
+    pgettext_lazy("chart month", "Mar"), pgettext_lazy("chart month", "Apr"),
+    pgettext_lazy("chart month", "May"), pgettext_lazy("chart month", "Jun"),
+    pgettext_lazy("chart month", "Jul"), pgettext_lazy("chart month", "Aug"),
+    pgettext_lazy("chart month", "Sep"), pgettext_lazy("chart month", "Oct"),
+    pgettext_lazy("chart month", "Nov"), pgettext_lazy("chart month", "Dec"),
+)
 
 
 def _chart(months, licenses, balance):
@@ -48,7 +59,7 @@ def _chart(months, licenses, balance):
         bars.append(
             {
                 "month": month,
-                "label": formats.date_format(month, "M"),
+                "label": CHART_MONTHS[month.month - 1],
                 "year": month.year,
                 "long_label": formats.date_format(month, "YEAR_MONTH_FORMAT"),
                 "count": count,

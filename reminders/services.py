@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import MAX_REMINDER_DAYS, Membership, Role
+from portal.numbers import figures
 from subscriptions.dates import local_today
 from subscriptions.models import Subscription
 from subscriptions.status import Status
@@ -62,8 +63,8 @@ def threshold_label(threshold):
     if threshold in Threshold.values:
         return Threshold(threshold).label
     return ngettext(
-        "%(days)d day before the end", "%(days)d days before the end", threshold
-    ) % {"days": threshold}
+        "%(days)s day before the end", "%(days)s days before the end", threshold
+    ) % figures({"days": threshold})
 
 
 def _urgency(threshold):
@@ -244,10 +245,10 @@ def render_digest(digest):
             "preferences_url": _absolute(reverse("reminder_preferences")),
         }
         subject = ngettext(
-            "Partner Portal: %(count)d subscription to renew",
-            "Partner Portal: %(count)d subscriptions to renew",
+            "Partner Portal: %(count)s subscription to renew",
+            "Partner Portal: %(count)s subscriptions to renew",
             count,
-        ) % {"count": count}
+        ) % figures({"count": count})
         text = render_to_string("reminders/email/digest.txt", context)
         html = render_to_string("reminders/email/digest.html", context)
     message = mail.EmailMultiAlternatives(
@@ -336,9 +337,9 @@ def send_reminders(*, today=None, dry_run=False, connection=None):
 def describe(reminder):
     """One line for the command's report."""
     subscription = reminder.subscription
-    return _("%(client)s — %(product)s, ends %(end)s: %(threshold)s") % {
+    return _("%(client)s — %(product)s, ends %(end)s: %(threshold)s") % figures({
         "client": subscription.client.name,
         "product": subscription.product.code,
         "end": reminder.term_end.isoformat(),
         "threshold": threshold_label(reminder.threshold),
-    }
+    })

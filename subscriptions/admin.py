@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, OrganizationKind
+from portal.numbers import figures
 
 from . import services
 from .models import (
@@ -156,7 +157,7 @@ class SubscriptionAdminForm(forms.ModelForm):
         ):
             raise ValidationError(
                 gettext("Choose a client paid by the same organization (%(organization)s).")
-                % {"organization": current.paying_organization}
+                % figures({"organization": current.paying_organization})
             )
         return client
 
@@ -334,9 +335,9 @@ class LicensePoolAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             self.message_user(
                 request,
                 gettext(
-                    "Skipped %(count)d reseller pool(s): a reseller's pool is filled by its "
+                    "Skipped %(count)s reseller pool(s): a reseller's pool is filled by its "
                     "partner's allocation."
-                ) % {"count": len(skipped)},
+                ) % figures({"count": len(skipped)}),
                 messages.WARNING,
             )
         if not pools:
@@ -378,12 +379,12 @@ class LicensePoolAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return
         self.message_user(
             request,
-            gettext("%(quantity)d licenses granted to %(pool)s: balance %(balance)d.")
-            % {
+            gettext("%(quantity)s licenses granted to %(pool)s: balance %(balance)s.")
+            % figures({
                 "quantity": movement.quantity,
                 "pool": f"{partner} — {product}",
                 "balance": movement.balance_after,
-            },
+            }),
             messages.SUCCESS,
         )
 

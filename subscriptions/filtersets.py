@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organization, Scope
+from portal.forms import LocalDateInput
 from portal.names import related_name_contains
 
 from .models import Client, LicenseMovement, MovementKind, Product, Subscription
@@ -52,7 +53,7 @@ class FilterCheckbox(forms.CheckboxInput):
 
 
 def _date_widget():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    return LocalDateInput()
 
 
 class BootstrapFilterSet(django_filters.FilterSet):
@@ -94,7 +95,8 @@ class SubscriptionFilterSet(BootstrapFilterSet):
         field_name="client__name", label=_("Client name"), method="filter_name"
     )
     status = django_filters.ChoiceFilter(
-        field_name="status", choices=status_choices, label=_("Status"), empty_label=_("All"),
+        field_name="status", choices=status_choices, label=_("Status"),
+        empty_label=pgettext_lazy("every status", "All"),
         method="filter_status",
     )
     product = django_filters.ModelChoiceFilter(
@@ -102,13 +104,13 @@ class SubscriptionFilterSet(BootstrapFilterSet):
         to_field_name="code",
         queryset=Product.objects.all(),
         label=_("Product"),
-        empty_label=_("All"),
+        empty_label=pgettext_lazy("every product", "All"),
     )
     reseller = CappedModelChoiceFilter(
         field_name="client_reseller",
         queryset=_visible_resellers,
         label=_("Reseller"),
-        empty_label=_("All"),
+        empty_label=pgettext_lazy("every reseller", "All"),
         search_kind="reseller",
     )
     # The current term's end: a queued renewal does not move a row out of the range.
@@ -160,10 +162,12 @@ class MovementFilterSet(BootstrapFilterSet):
         to_field_name="code",
         queryset=Product.objects.all(),
         label=_("Product"),
-        empty_label=_("All"),
+        empty_label=pgettext_lazy("every product", "All"),
     )
     kind = django_filters.ChoiceFilter(
-        choices=MovementKind.choices, label=_("Kind"), empty_label=_("All")
+        choices=MovementKind.choices,
+        label=_("Kind"),
+        empty_label=pgettext_lazy("every kind", "All"),
     )
     date_from = django_filters.DateFilter(
         field_name="created_at", lookup_expr="date__gte", label=_("From"), widget=_date_widget()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
-from portal.forms import BootstrapFormMixin
+from portal.forms import BootstrapFormMixin, LocalDateInput
 
 from . import services
 from .dates import local_today
@@ -52,7 +52,7 @@ def _token_field():
 
 
 def _date_widget():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    return LocalDateInput()
 
 
 def _years_field(label):
@@ -150,7 +150,7 @@ class ClientForm(TokenFormMixin, BootstrapFormMixin, forms.Form):
             raise forms.ValidationError(gettext("The start date must be today or later."))
         if start > self.today + relativedelta(years=MAX_START_AHEAD_YEARS):
             raise forms.ValidationError(
-                gettext("The start date must be within %(years)d years from today.")
+                gettext("The start date must be within %(years)s years from today.")
                 % {"years": MAX_START_AHEAD_YEARS}
             )
         return start

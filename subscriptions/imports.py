@@ -92,7 +92,7 @@ def _end_date_problem(value):
 
 
 def line_label(line):
-    return _("line %(line)d") % {"line": line}
+    return _("line %(line)s") % {"line": line}
 
 
 def _delimiter(header_line):
@@ -135,7 +135,7 @@ def parse(text, *, partner):
             continue
         if len(record) != len(HEADER):
             checked.errors.append(
-                (line, _("%(found)d columns instead of %(expected)d.")
+                (line, _("%(found)s columns instead of %(expected)s.")
                  % {"found": len(record), "expected": len(HEADER)})
             )
             continue

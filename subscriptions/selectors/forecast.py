@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from django.utils.translation import ngettext
 
 from accounts.models import Scope
+from portal.numbers import figures
 
 from ..dates import window_months
 from ..models import LicensePool
@@ -111,12 +112,12 @@ def pool_forecast(user, *, today=None, horizon_months=FORECAST_HORIZON_MONTHS):
 def shortfall_message(pool, months):
     """"40 licenses of TBox are missing to renew the 12 companies of the next 3 months"."""
     companies = ngettext(
-        "the %(count)d company of the next %(months)d months",
-        "the %(count)d companies of the next %(months)d months",
+        "the %(count)s company of the next %(months)s months",
+        "the %(count)s companies of the next %(months)s months",
         pool.companies,
-    ) % {"count": pool.companies, "months": months}
+    ) % figures({"count": pool.companies, "months": months})
     return ngettext(
-        "%(missing)d license of %(product)s is missing to renew %(companies)s.",
-        "%(missing)d licenses of %(product)s are missing to renew %(companies)s.",
+        "%(missing)s license of %(product)s is missing to renew %(companies)s.",
+        "%(missing)s licenses of %(product)s are missing to renew %(companies)s.",
         pool.missing,
-    ) % {"missing": pool.missing, "product": pool.product.name, "companies": companies}
+    ) % figures({"missing": pool.missing, "product": pool.product.name, "companies": companies})

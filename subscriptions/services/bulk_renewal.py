@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
+
+from portal.numbers import figures
 
 from ..dates import local_today, term_end
 from ..models import LicensePool, Subscription
+from ..notes import BULK_RENEWAL
 from . import idempotency, ledger, locks
 from .errors import OperationRefused, check_years
 from .ledger import PoolDebit
@@ -111,23 +114,24 @@ def short_pools_refusal(pools):
         return None
     parts = [
         ngettext(
-            "%(missing)d license of %(product)s is missing in the pool of %(organization)s "
-            "(%(balance)d remaining, %(needed)d needed)",
-            "%(missing)d licenses of %(product)s are missing in the pool of %(organization)s "
-            "(%(balance)d remaining, %(needed)d needed)",
+            "%(missing)s license of %(product)s is missing in the pool of %(organization)s "
+            "(%(balance)s remaining, %(needed)s needed)",
+            "%(missing)s licenses of %(product)s are missing in the pool of %(organization)s "
+            "(%(balance)s remaining, %(needed)s needed)",
             pool.missing,
         )
-        % {
+        % figures({
             "missing": pool.missing,
             "product": pool.product.name,
             "organization": pool.organization.name,
             "balance": pool.balance,
             "needed": pool.debit,
-        }
+        })
         for pool in short
     ]
     return OperationRefused(
-        _("Not enough licenses: %(details)s. Nothing was renewed.") % {"details": "; ".join(parts)},
+        _("Not enough licenses: %(details)s. Nothing was renewed.")
+        % {"details": pgettext("list separator", "; ").join(parts)},
         code="not_enough_licenses",
         missing={pool.pool_id: pool.missing for pool in short},
     )
@@ -152,7 +156,7 @@ def renew_subscriptions(*, actor, subscription_ids, years, token=None, today=Non
         raise OperationRefused(_("Select at least one subscription."), field="subscriptions")
     if len(ids) > BULK_MAX:
         raise OperationRefused(
-            _("Select at most %(max)d subscriptions at once.") % {"max": BULK_MAX},
+            _("Select at most %(max)s subscriptions at once.") % figures({"max": BULK_MAX}),
             field="subscriptions",
         )
     check_years(years)
@@ -177,7 +181,7 @@ def renew_subscriptions(*, actor, subscription_ids, years, token=None, today=Non
     result = BulkRenewalResult(renewals=lines, pools=pools)
     # The pools are locked and were checked: their debits cannot be refused.
     write_renewals(lines, actor=actor, claimed=claimed, result=bulk_result_summary(result),
-                   note=_("Bulk renewal"))
+                   note=BULK_RENEWAL)
     logger.info(
         "bulk_renewal subscriptions=%d years=%d licenses=%d pools=%s actor=%s",
         len(lines), years, result.licenses,

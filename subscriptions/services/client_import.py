@@ -18,9 +18,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, OrganizationKind
+from portal.numbers import figures
 
 from ..dates import whole_years_covered
 from ..models import Client, LicensePool, MovementKind, Product, Subscription, Term, TermKind
+from ..notes import import_line_note, import_not_debited_note
 from . import idempotency, ledger, locks
 from .errors import MAX_USERS, OperationRefused, shortfall_text
 from .ledger import PoolDebit
@@ -118,33 +120,34 @@ def plan_import(*, partner, rows, debit=True, lock=False):
             problems.append(_("the client's name is empty."))
         elif len(row.client) > max_name:
             problems.append(
-                _("the client's name is at most %(max)d characters long.") % {"max": max_name}
+                _("the client's name is at most %(max)s characters long.")
+                % figures({"max": max_name})
             )
         if row.reseller is not None and (
             row.reseller.kind != OrganizationKind.RESELLER or row.reseller.parent_id != partner.pk
         ):
             problems.append(_("%(reseller)s is not a reseller of %(partner)s.")
-                            % {"reseller": row.reseller.name, "partner": partner.name})
+                            % figures({"reseller": row.reseller.name, "partner": partner.name}))
         if isinstance(row.users, bool) or not 1 <= row.users <= MAX_USERS:
             problems.append(
-                _("the number of users must be from 1 to %(max)d.") % {"max": MAX_USERS}
+                _("the number of users must be from 1 to %(max)s.") % figures({"max": MAX_USERS})
             )
         if row.end_date < row.start_date:
             problems.append(_("the end date is before the start date."))
         elif row.years > MAX_IMPORT_YEARS:
             problems.append(
-                _("a term covers at most %(max)d years.") % {"max": MAX_IMPORT_YEARS}
+                _("a term covers at most %(max)s years.") % figures({"max": MAX_IMPORT_YEARS})
             )
         key = (row.client, row.reseller.pk if row.reseller else None, row.product.pk)
         if key in seen:
             problems.append(
-                _("the same client and product are already on line %(line)d.")
+                _("the same client and product are already on line %(line)s.")
                 % {"line": seen[key]}
             )
         elif key in taken:
             problems.append(
                 _("%(client)s already has a subscription to %(product)s.")
-                % {"client": row.client, "product": row.product.name}
+                % figures({"client": row.client, "product": row.product.name})
             )
         seen.setdefault(key, row.line)
         for problem in problems:
@@ -242,7 +245,7 @@ def import_subscriptions(*, partner, rows, actor=None, debit=True, token=None, n
             ledger.move(
                 pool, -cost, kind=MovementKind.IMPORT, actor=actor, field="users",
                 subscription=subscription, term=term,
-                note=" ".join(filter(None, [f"import line {row.line}", note])),
+                note=import_line_note(row.line, note),
             )
         subscriptions.append(subscription)
     if not debit:
@@ -252,10 +255,7 @@ def import_subscriptions(*, partner, rows, actor=None, debit=True, token=None, n
                 if (row.reseller or partner).pk == planned.organization.pk
                 and row.product.pk == planned.product.pk
             )
-            memo = (
-                f"import without debit (--no-debit): {planned.subscriptions} already-paid "
-                f"subscriptions worth {licenses} licenses, not debited. {note}"
-            ).strip()
+            memo = import_not_debited_note(planned.subscriptions, licenses, note)
             pool = pool_rows[planned.pool_id]
             ledger.move(pool, licenses, kind=MovementKind.IMPORT, actor=actor, note=memo)
             ledger.move(pool, -licenses, kind=MovementKind.IMPORT, actor=actor, note=memo)

@@ -42,7 +42,7 @@ def create_client(
     max_length = Client._meta.get_field("name").max_length
     if len(name) > max_length:
         raise OperationRefused(
-            _("The client's name is at most %(max)d characters long.") % {"max": max_length},
+            _("The client's name is at most %(max)s characters long.") % {"max": max_length},
             field="name",
         )
     if partner.kind != OrganizationKind.PARTNER:

@@ -7,6 +7,8 @@ rolls back: a caller that catches one knows nothing changed.
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from portal.numbers import figures
+
 MAX_YEARS = 5
 MAX_USERS = 100_000
 MAX_QUANTITY = 10_000_000
@@ -37,25 +39,25 @@ class AlreadyDone(Exception):
 def shortfall_text(*, missing, organization, product, balance, needed):
     """The one sentence for a pool that cannot pay, whichever operation asked it to."""
     return ngettext(
-        "Not enough licenses: %(missing)d license is missing in the pool of %(organization)s "
-        "for %(product)s (%(balance)d remaining, %(needed)d needed).",
-        "Not enough licenses: %(missing)d licenses are missing in the pool of %(organization)s "
-        "for %(product)s (%(balance)d remaining, %(needed)d needed).",
+        "Not enough licenses: %(missing)s license is missing in the pool of %(organization)s "
+        "for %(product)s (%(balance)s remaining, %(needed)s needed).",
+        "Not enough licenses: %(missing)s licenses are missing in the pool of %(organization)s "
+        "for %(product)s (%(balance)s remaining, %(needed)s needed).",
         missing,
-    ) % {
+    ) % figures({
         "missing": missing,
         "organization": organization,
         "product": product,
         "balance": balance,
         "needed": needed,
-    }
+    })
 
 
 def check_range(value, *, field, low, high, label):
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise OperationRefused(
-            _("%(label)s must be a whole number from %(low)d to %(high)d.")
-            % {"label": label, "low": low, "high": high},
+            _("%(label)s must be a whole number from %(low)s to %(high)s.")
+            % figures({"label": label, "low": low, "high": high}),
             field=field,
             code="out_of_range",
         )

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import LicenseMovement, MovementKind, Subscription, Term, TermKind
+from ..notes import RENEWAL_CANCELLED
 from . import idempotency, ledger, locks
 from .errors import OperationRefused
 
@@ -77,7 +78,7 @@ def cancel_renewal(*, actor, subscription_id, token=None, now=None):
         ledger.move(
             debit.pool, -debit.quantity, kind=MovementKind.REVERSAL, actor=actor,
             subscription=subscription, term=term,
-            note=_("Renewal cancelled"),
+            note=RENEWAL_CANCELLED,
         )
         refund += -debit.quantity
     Term.objects.filter(pk=term.pk).update(cancelled_at=now, cancelled_by=actor)

@@ -6,7 +6,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from portal.numbers import figure
+
 from ..models import LicenseMovement
+from ..notes import note_text
 from .columns import FIGURE_ATTRS, TABLE_ATTRS, TITLE_ATTRS, pk_last
 from .fast_rows import FAST_TABLE_TEMPLATE, FastRowsMixin
 
@@ -63,12 +66,16 @@ class MovementTable(FastRowsMixin, tables.Table):
             "data-quantity": lambda record: record.quantity,
         }
 
+    def render_note(self, value):
+        return note_text(value)
+
     def render_kind(self, record):
         return record.get_kind_display()
 
     def render_quantity(self, value):
         css = "text-success" if value > 0 else "text-danger"
-        return format_html('<span class="{} fw-semibold">{}</span>', css, f"{value:+d}")
+        signed = ("+" if value > 0 else "") + figure(value)
+        return format_html('<span class="{} fw-semibold">{}</span>', css, signed)
 
     def render_detail(self, record):
         if record.subscription_id:

@@ -15,6 +15,8 @@ from django import template
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from portal.numbers import figure
+
 register = template.Library()
 
 # The query string's names for the pages of pools, apart from the ledger's own `page`.
@@ -34,10 +36,10 @@ def pools_as_table(pools):
 
 
 def _hook(pool):
-    # Digits only, never localized: ints are written as they are.
+    # The attributes hold digits only; the text is the figure written the page's way.
     return (
         f'data-testid="pool-balance" data-pool-id="{int(pool.pk)}" '
-        f'data-product="{escape(pool.product.code)}">{int(pool.balance)}'
+        f'data-product="{escape(pool.product.code)}">{escape(figure(int(pool.balance)))}'
     )
 
 

@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from accounts.models import OrganizationKind
+from portal.numbers import figure
 
 register = template.Library()
 
@@ -70,16 +71,18 @@ def shortfall_rows_html(pools, pool_balance=False):
             f'<td class="cell-title"><a href="{escape(renewals_url)}">'
             f'{escape(pool.organization.name)} · '
             f'{escape(pool.product.name)}</a>{message}</td>'
-            f'<td class="text-end" data-label="{label["needed"]}">{int(pool.needed)}</td>'
+            f'<td class="text-end" data-label="{label["needed"]}">{figure(int(pool.needed))}</td>'
             f'<td class="text-end" data-label="{label["balance"]}"{balance_hook}>'
-            f'{int(pool.balance)}</td>'
+            f'{figure(int(pool.balance))}</td>'
             f'<td class="text-end fw-semibold" data-label="{label["missing"]}" '
             f'data-testid="shortfall" data-pool-id="{pool.pk}" '
             f'data-product="{escape(pool.product.code)}" data-needed="{int(pool.needed)}" '
             f'data-balance="{int(pool.balance)}" data-needed-12="{int(pool.needed_12)}" '
             f'data-missing-12="{int(pool.missing_12)}" '
-            f'data-runs-dry="{runs_dry.isoformat() if runs_dry else ""}">{int(pool.missing)}</td>'
-            f'<td class="text-end" data-label="{label["missing_12"]}">{int(pool.missing_12)}</td>'
+            f'data-runs-dry="{runs_dry.isoformat() if runs_dry else ""}">'
+            f'{figure(int(pool.missing))}</td>'
+            f'<td class="text-end" data-label="{label["missing_12"]}">'
+            f'{figure(int(pool.missing_12))}</td>'
             f'<td data-label="{label["runs_dry"]}">{runs_dry_text}</td></tr>'
         )
     return mark_safe("\n".join(rows))  # noqa: S308 -- every value above is escaped or an int

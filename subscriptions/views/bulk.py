@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import manager_required
+from portal.numbers import figures
 
 from .. import selectors, services
 from ..filtersets import SubscriptionFilterSet
@@ -58,19 +59,19 @@ def _strict_years(value):
 def _years_changed_message(years):
     return ngettext(
         "Nothing was renewed: the number of years changed, so the preview now shows "
-        "%(years)d year. Check it, then press OK.",
+        "%(years)s year. Check it, then press OK.",
         "Nothing was renewed: the number of years changed, so the preview now shows "
-        "%(years)d years. Check it, then press OK.",
+        "%(years)s years. Check it, then press OK.",
         years,
-    ) % {"years": years}
+    ) % figures({"years": years})
 
 
 def _bulk_done_message(count, licenses):
     return ngettext(
-        "%(count)d subscription renewed — %(licenses)d licenses debited.",
-        "%(count)d subscriptions renewed — %(licenses)d licenses debited.",
+        "%(count)s subscription renewed — %(licenses)s licenses debited.",
+        "%(count)s subscriptions renewed — %(licenses)s licenses debited.",
         count,
-    ) % {"count": count, "licenses": licenses}
+    ) % figures({"count": count, "licenses": licenses})
 
 
 @login_required
@@ -91,7 +92,7 @@ def bulk_renew(request):
     error = notice = years_error = None
     status = 200
     confirming = request.POST.get("confirm") == "1"
-    invalid = _("Choose a number of years between 1 and %(max)d.") % {"max": services.MAX_YEARS}
+    invalid = _("Choose a number of years between 1 and %(max)s.") % {"max": services.MAX_YEARS}
     if confirming and "years" in request.POST and _strict_years(request.POST["years"]) is None:
         years_error = invalid
     if "years_selected" in request.POST:
@@ -108,7 +109,9 @@ def bulk_renew(request):
         messages.warning(request, _("Select at least one subscription to renew."))
         return redirect("renewals")
     if len(selection) > services.BULK_MAX:
-        error = _("Select at most %(max)d subscriptions at once.") % {"max": services.BULK_MAX}
+        error = _("Select at most %(max)s subscriptions at once.") % figures(
+            {"max": services.BULK_MAX}
+        )
         selection = selection[: services.BULK_MAX]
     elif confirming:
         token = request.POST.get("token")

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import manager_required
 from accounts.models import OrganizationKind
+from portal.numbers import figures
 
 from .. import selectors, services
 from ..forms import ClientForm
@@ -87,14 +88,14 @@ def _client_form_context(visible):
 
 def _client_created_message(client, licenses):
     return ngettext(
-        "Client %(client)s created — %(licenses)d license debited from %(organization)s.",
-        "Client %(client)s created — %(licenses)d licenses debited from %(organization)s.",
+        "Client %(client)s created — %(licenses)s license debited from %(organization)s.",
+        "Client %(client)s created — %(licenses)s licenses debited from %(organization)s.",
         licenses,
-    ) % {
+    ) % figures({
         "client": client.name,
         "licenses": licenses,
         "organization": client.paying_organization.name,
-    }
+    })
 
 
 @login_required

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.access import manager_required
 from accounts.models import OrganizationKind
+from portal.numbers import figures
 
 from .. import imports, services
 from ..selectors.scope import Visible
@@ -51,8 +52,8 @@ class ImportUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > imports.MAX_UPLOAD_BYTES:
             raise forms.ValidationError(
-                _("The file is larger than %(size)d MB.")
-                % {"size": imports.MAX_UPLOAD_BYTES // (1024 * 1024)}
+                _("The file is larger than %(size)s MB.")
+                % figures({"size": imports.MAX_UPLOAD_BYTES // (1024 * 1024)})
             )
         return upload
 
@@ -187,13 +188,13 @@ def _confirm(request, visible, reseller):
 
 def _import_message(result):
     return ngettext(
-        "Imported %(subscriptions)d subscription for %(clients)d clients; %(licenses)d "
+        "Imported %(subscriptions)s subscription for %(clients)s clients; %(licenses)s "
         "licenses debited.",
-        "Imported %(subscriptions)d subscriptions for %(clients)d clients; %(licenses)d "
+        "Imported %(subscriptions)s subscriptions for %(clients)s clients; %(licenses)s "
         "licenses debited.",
         int(result.get("subscriptions", 0)),
-    ) % {
+    ) % figures({
         "subscriptions": int(result.get("subscriptions", 0)),
         "clients": int(result.get("clients", 0)),
         "licenses": int(result.get("licenses", 0)),
-    }
+    })

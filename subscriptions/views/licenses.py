@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import manager_required
 from accounts.models import OrganizationKind
+from portal.numbers import figures
 
 from .. import services
 from ..filtersets import MovementFilterSet
@@ -76,17 +77,17 @@ def licenses(request):
 def _allocation_message(result):
     if result.get("direction") == services.TAKE:
         text = ngettext(
-            "%(quantity)d %(product)s license taken back from %(reseller)s.",
-            "%(quantity)d %(product)s licenses taken back from %(reseller)s.",
+            "%(quantity)s %(product)s license taken back from %(reseller)s.",
+            "%(quantity)s %(product)s licenses taken back from %(reseller)s.",
             result["quantity"],
         )
     else:
         text = ngettext(
-            "%(quantity)d %(product)s license given to %(reseller)s.",
-            "%(quantity)d %(product)s licenses given to %(reseller)s.",
+            "%(quantity)s %(product)s license given to %(reseller)s.",
+            "%(quantity)s %(product)s licenses given to %(reseller)s.",
             result["quantity"],
         )
-    return text % result
+    return text % figures(result)
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.access import manager_required
 from accounts.models import Scope
+from portal.numbers import figures
 
 from .. import selectors, services
 from ..dates import local_today, term_end
@@ -26,17 +27,17 @@ from .common import already_submitted, bounded_int, visible_subscription_or_404
 
 def _renewal_message(*, product, client, end_date, licenses):
     return ngettext(
-        "%(product)s subscription of %(client)s renewed until %(date)s — %(licenses)d "
+        "%(product)s subscription of %(client)s renewed until %(date)s — %(licenses)s "
         "license debited.",
-        "%(product)s subscription of %(client)s renewed until %(date)s — %(licenses)d "
+        "%(product)s subscription of %(client)s renewed until %(date)s — %(licenses)s "
         "licenses debited.",
         licenses,
-    ) % {
+    ) % figures({
         "product": product,
         "client": client,
         "date": formats.date_format(end_date, "SHORT_DATE_FORMAT"),
         "licenses": licenses,
-    }
+    })
 
 
 def _renewal_done(request, subscription, result):

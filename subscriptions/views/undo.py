@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import manager_required
+from portal.numbers import figures
 
 from .. import selectors, services
 from ..forms import TOKEN_INVALID
@@ -42,13 +43,13 @@ def cancel_renewal(request, pk):
                     request,
                     ngettext(
                         "The renewal of the %(product)s subscription of %(client)s was "
-                        "cancelled — %(licenses)d license refunded.",
+                        "cancelled — %(licenses)s license refunded.",
                         "The renewal of the %(product)s subscription of %(client)s was "
-                        "cancelled — %(licenses)d licenses refunded.",
+                        "cancelled — %(licenses)s licenses refunded.",
                         refund,
                     )
-                    % {"product": subscription.product.name, "client": client.name,
-                       "licenses": refund},
+                    % figures({"product": subscription.product.name, "client": client.name,
+                       "licenses": refund}),
                 )
                 return redirect("client_detail", client.pk)
     term = services.undoable_term(subscription.pk)
@@ -92,7 +93,7 @@ def not_renewing(request, pk):
             messages.success(
                 request,
                 _("The %(product)s subscription of %(client)s is marked as not renewing.")
-                % {"product": subscription.product.name, "client": client.name},
+                % figures({"product": subscription.product.name, "client": client.name}),
             )
             return redirect("renewals")
     return render(

@@ -78,6 +78,13 @@ def elements(page, match, within=None):
     return [element for _position, element in sorted(collector.found, key=lambda f: f[0])]
 
 
+def figure(text):
+    """The number a hook's text shows, read as docs/interface.md says: without the
+    language's group separators (2\u202f981 in French, 2,981 in English; the elements'
+    text has its white space, U+202F included, made plain spaces)."""
+    return int(text.replace("\u202f", "").replace(" ", "").replace(",", ""))
+
+
 def by_testid(page, testid):
     return elements(page, lambda tag, attrs: attrs.get("data-testid") == testid)
 

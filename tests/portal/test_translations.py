@@ -32,7 +32,7 @@ CONTRACTUAL = {
     "Renew": "Renouveler",
     "See": "Voir",
     "Number of companies to renew": "Nombre de sociétés à renouveler",
-    "Number of years of renewal": "Nombre d'années de renouvellement",
+    "Number of years of renewal": "Nombre d’années de renouvellement",
     "Licenses remaining after renewal": "Licences restantes après réabonnement",
     "OK": "OK",
     "Dashboard": "Tableau de bord",
@@ -280,8 +280,8 @@ def test_contractual_translations_once_present(english, french, messages):
 
 
 def test_french_plurals_at_runtime():
-    singular = "%(quantity)d %(product)s license given to %(reseller)s."
-    plural = "%(quantity)d %(product)s licenses given to %(reseller)s."
+    singular = "%(quantity)s %(product)s license given to %(reseller)s."
+    plural = "%(quantity)s %(product)s licenses given to %(reseller)s."
     values = {"product": "TBox", "reseller": "Alpha Revente"}
     with translation.override("fr"):
         assert translation.ngettext(singular, plural, 1) % {**values, "quantity": 1} == (

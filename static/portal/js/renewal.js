@@ -5,6 +5,15 @@
 (function () {
   "use strict";
 
+  // Figures written the page's way, as the server writes them (2 981 in French with a
+  // narrow no-break space, 2,981 in English); the hooks' attributes keep plain digits.
+  var numbers = new Intl.NumberFormat(document.documentElement.lang || undefined, {
+    maximumFractionDigits: 0,
+  });
+  function figure(number) {
+    return numbers.format(number).replace(/\u2212/g, "-");
+  }
+
   function whole(input) {
     var value = input ? parseInt(input.value, 10) : NaN;
     return isNaN(value) || value < 0 ? 0 : value;
@@ -73,7 +82,7 @@
       return;
     }
     var remaining = balance - whole(years) * whole(users);
-    after.textContent = String(remaining);
+    after.textContent = figure(remaining);
     after.classList.toggle("text-danger", remaining < 0);
     if (short) {
       short.classList.toggle("d-none", remaining >= 0);
@@ -153,7 +162,7 @@
             return;
           }
           balance = data.balance;
-          before.textContent = balance === null ? "—" : String(balance);
+          before.textContent = balance === null ? "—" : figure(balance);
           showAfter(form, balance);
         });
     }

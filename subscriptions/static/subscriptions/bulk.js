@@ -11,6 +11,7 @@
   var header = form.querySelector("th.bulk-select");
   var counter = form.querySelector("[data-bulk-count]");
   var pageBox = null;
+  var numbers = new Intl.NumberFormat(document.documentElement.lang || undefined);
 
   function refresh() {
     var ticked = 0;
@@ -25,7 +26,7 @@
     }
     if (counter) {
       counter.classList.remove("d-none");
-      counter.textContent = all && all.checked ? counter.dataset.allLabel : String(ticked);
+      counter.textContent = all && all.checked ? counter.dataset.allLabel : numbers.format(ticked);
     }
   }
 
