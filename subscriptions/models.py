@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Scope
@@ -58,7 +59,9 @@ class Client(models.Model):
         blank=True,
         limit_choices_to={"kind": "reseller"},
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # A default rather than auto_now_add: an import or the demo may say since when a
+    # client has been one, in the INSERT itself.
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     objects = ClientQuerySet.as_manager()
 

@@ -19,15 +19,13 @@ from .base import client_since
 def insert_batch(batch, costs, *, today):
     """One batch of planned clients written, one INSERT per table; what each paying pool
     owes for it is added to `costs`."""
-    clients = Client.objects.bulk_create(
-        [Client(name=g.name, partner_id=g.partner_id, reseller_id=g.reseller_id) for g in batch]
-    )
     # "Client since" is the first term's start (today for one that starts later), not the
-    # day of the seed; auto_now_add overrides it on INSERT, hence an UPDATE (in small
-    # batches: each holds one CASE branch per row).
-    for client, g in zip(clients, batch, strict=True):
-        client.created_at = client_since(min(g.terms[0][1], today))
-    Client.objects.bulk_update(clients, ["created_at"], batch_size=500)
+    # day of the seed.
+    clients = Client.objects.bulk_create([
+        Client(name=g.name, partner_id=g.partner_id, reseller_id=g.reseller_id,
+               created_at=client_since(min(g.terms[0][1], today)))
+        for g in batch
+    ])
     subscriptions = []
     for client, g in zip(clients, batch, strict=True):
         terms = [(kind, start, term_end(start, years), years) for kind, start, years in g.terms]
