@@ -4,6 +4,7 @@ docs/interface.md names them, never through their layout.
 Every function takes a test client's response or the page's text.
 """
 
+import re
 from collections import namedtuple
 from html.parser import HTMLParser
 
@@ -156,3 +157,34 @@ def options(page, name=None):
             page, lambda tag, attrs: tag == "option" and "value" in attrs, within=within
         )
     ]
+
+
+class _VisibleText(HTMLParser):
+    """The text a reader sees: scripts, styles and templates left out, every character
+    kept as written (U+202F and U+00A0 included), runs of ASCII white space made one space."""
+
+    HIDDEN = {"script", "style", "template", "noscript"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.hidden = 0
+        self.parts = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.HIDDEN:
+            self.hidden += 1
+
+    def handle_endtag(self, tag):
+        if tag in self.HIDDEN and self.hidden:
+            self.hidden -= 1
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def visible_text(page):
+    """The page's visible text (see _VisibleText), for checks of typography and figures."""
+    parser = _VisibleText()
+    parser.feed(html_of(page))
+    return re.sub(r"[ \t\r\n\f\v]+", " ", "".join(parts for parts in parser.parts))
