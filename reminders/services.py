@@ -337,9 +337,9 @@ def send_reminders(*, today=None, dry_run=False, connection=None):
 def describe(reminder):
     """One line for the command's report."""
     subscription = reminder.subscription
-    return _("%(client)s — %(product)s, ends %(end)s: %(threshold)s") % figures({
+    return _("%(client)s — %(product)s, ends %(end)s: %(threshold)s") % {
         "client": subscription.client.name,
         "product": subscription.product.code,
         "end": reminder.term_end.isoformat(),
         "threshold": threshold_label(reminder.threshold),
-    })
+    }

@@ -157,7 +157,7 @@ class SubscriptionAdminForm(forms.ModelForm):
         ):
             raise ValidationError(
                 gettext("Choose a client paid by the same organization (%(organization)s).")
-                % figures({"organization": current.paying_organization})
+                % {"organization": current.paying_organization}
             )
         return client
 

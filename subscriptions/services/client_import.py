@@ -127,7 +127,7 @@ def plan_import(*, partner, rows, debit=True, lock=False):
             row.reseller.kind != OrganizationKind.RESELLER or row.reseller.parent_id != partner.pk
         ):
             problems.append(_("%(reseller)s is not a reseller of %(partner)s.")
-                            % figures({"reseller": row.reseller.name, "partner": partner.name}))
+                            % {"reseller": row.reseller.name, "partner": partner.name})
         if isinstance(row.users, bool) or not 1 <= row.users <= MAX_USERS:
             problems.append(
                 _("the number of users must be from 1 to %(max)s.") % figures({"max": MAX_USERS})
@@ -147,7 +147,7 @@ def plan_import(*, partner, rows, debit=True, lock=False):
         elif key in taken:
             problems.append(
                 _("%(client)s already has a subscription to %(product)s.")
-                % figures({"client": row.client, "product": row.product.name})
+                % {"client": row.client, "product": row.product.name}
             )
         seen.setdefault(key, row.line)
         for problem in problems:

@@ -85,4 +85,4 @@ def shortfall_rows_html(pools, pool_balance=False):
             f'{figure(int(pool.missing_12))}</td>'
             f'<td data-label="{label["runs_dry"]}">{runs_dry_text}</td></tr>'
         )
-    return mark_safe("\n".join(rows))  # noqa: S308 -- every value above is escaped or an int
+    return mark_safe("\n".join(rows))  # noqa: S308 -- every value above is escaped, an int or a figure

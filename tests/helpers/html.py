@@ -187,4 +187,4 @@ def visible_text(page):
     """The page's visible text (see _VisibleText), for checks of typography and figures."""
     parser = _VisibleText()
     parser.feed(html_of(page))
-    return re.sub(r"[ \t\r\n\f\v]+", " ", "".join(parts for parts in parser.parts))
+    return re.sub(r"[ \t\r\n\f\v]+", " ", "".join(parser.parts))
