@@ -1,6 +1,7 @@
 """The date rules of docs/rules.md (rule 3), in one place."""
 
 import datetime
+import math
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -32,6 +33,23 @@ def whole_years_covered(start: datetime.date, end: datetime.date) -> int:
     while term_end(start, years) < end:
         years += 1
     return years
+
+
+def span_cost(users: int, first: datetime.date, last: datetime.date) -> int:
+    """Licenses a span of days from first to last (both covered) costs, docs/rules.md rule 18.
+
+    Whole years are counted from the span's first day as rule 3 counts them; the days left
+    over are paid pro rata and rounded up, once for all the users, so that a whole year
+    costs one license per user whether it has 365 or 366 days.
+    """
+    if last < first:
+        raise ValueError("A span ends on or after its first day.")
+    years = 0
+    while term_end(first, years + 1) <= last:
+        years += 1
+    rest_starts = first + relativedelta(years=years)
+    rest_days = (last - rest_starts).days + 1
+    return users * years + math.ceil(users * rest_days / 365)
 
 
 def window_months() -> int:
