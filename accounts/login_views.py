@@ -91,6 +91,8 @@ def login_code(request):
         request.POST if request.method == "POST" else None,
         label=_("Code from your authenticator app, or a recovery code"),
     )
+    # The page holds this one field: the person types the code at once.
+    form.fields["code"].widget.attrs["autofocus"] = True
     if request.method == "POST" and form.is_valid():
         device = mfa.verify(user, form.cleaned_data["code"])
         if device is not None:
