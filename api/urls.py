@@ -5,7 +5,10 @@ from rest_framework.routers import DefaultRouter
 from . import account_views, views
 from .docs import SwaggerPage
 
-router = DefaultRouter(trailing_slash=True)
+# The slash is optional: a client that leaves it out reaches the same endpoint (a
+# redirect would have it resend a POST as a GET).
+router = DefaultRouter()
+router.trailing_slash = "/?"
 router.include_root_view = False
 router.register("clients", views.ClientViewSet, basename="api-client")
 router.register("subscriptions", views.SubscriptionViewSet, basename="api-subscription")
