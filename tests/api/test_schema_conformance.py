@@ -242,6 +242,20 @@ def test_the_schema_says_what_the_server_accepts(populated):
     assert parameters["Idempotency-Key"]["minLength"] == 1
 
 
+def test_the_schema_declares_the_headers_answers_carry(populated):
+    schema = Client().get("/api/schema/?format=json").json()
+    renew = schema["paths"]["/api/v1/subscriptions/{id}/renew/"]["post"]["responses"]
+    listing = schema["paths"]["/api/v1/clients/"]["get"]["responses"]
+    for responses in (renew, listing):
+        for response in responses.values():
+            assert {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"} <= set(
+                response["headers"]
+            )
+        assert "Retry-After" in responses["429"]["headers"]
+    assert "Idempotent-Replayed" in renew["201"]["headers"]
+    assert "Idempotent-Replayed" not in listing["200"]["headers"]
+
+
 def test_the_docs_speak_of_the_product_and_lead_back_to_the_portal(db):
     schema = Client().get("/api/schema/?format=json")
     assert "[Back to Partner Portal](/)" in schema.json()["info"]["description"]
