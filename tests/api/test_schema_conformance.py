@@ -263,3 +263,18 @@ def test_the_docs_speak_of_the_product_and_lead_back_to_the_portal(db):
     page = Client(headers={"accept-language": "en"}).get("/api/docs/")
     assert b'<html lang="en">' in page.content
     assert b'href="/">Back to Partner Portal</a>' in page.content
+
+
+def test_the_schema_is_the_same_whatever_the_callers_language(db):
+    english = Client(HTTP_ACCEPT_LANGUAGE="en").get("/api/schema/?format=json")
+    french = Client(HTTP_ACCEPT_LANGUAGE="fr").get("/api/schema/?format=json")
+    assert english.content == french.content
+    page = english.json()["paths"]["/api/v1/clients/"]["get"]["parameters"]
+    assert "A page number within the paginated result set." in [
+        parameter.get("description") for parameter in page
+    ]
+    asked = Client().get("/api/schema/?format=json&lang=fr").json()
+    page = asked["paths"]["/api/v1/clients/"]["get"]["parameters"]
+    assert "Un numéro de page de l'ensemble des résultats." in [
+        parameter.get("description") for parameter in page
+    ]
