@@ -1,4 +1,5 @@
-"""OpenAPI post-processing: every operation documents its problem-details answers."""
+"""OpenAPI post-processing: every operation documents its problem-details answers and the
+headers its answers carry."""
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -19,6 +20,7 @@ PROBLEMS = {
     "403": "Read-only user, or not allowed",
     "404": "Not found, or outside your scope",
     "405": "Method not allowed",
+    "415": "The body is not JSON",
     "409": "Refused (not enough licenses, already renewed, nothing to "
     "undo or too late to undo, not due)",
     "422": "Idempotency-Key reused for another request",
@@ -28,6 +30,41 @@ WRITE_ONLY = {"409", "422"}
 # The filters naming an organization by id: the server refuses anything below 1 (an id
 # from 1 outside the caller's scope is a 404, api/filters.py).
 ORGANIZATION_FILTERS = ("reseller", "organization")
+
+
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Limit": "Calls this token may make in its current window.",
+    "RateLimit-Remaining": "Calls left in the current window.",
+    "RateLimit-Reset": "Seconds until the current window ends.",
+}
+RETRY_AFTER = {"Retry-After": "Seconds to wait before calling again."}
+REPLAYED = {
+    "Idempotent-Replayed": "`true` when this is the stored answer to an earlier request "
+    "with the same Idempotency-Key, `false` when the request was carried out now.",
+}
+
+
+def _headers(descriptions, schema=None):
+    return {
+        name: {"description": text, "schema": schema or {"type": "integer"}}
+        for name, text in descriptions.items()
+    }
+
+
+def _declare_headers(operation):
+    """The headers every answer carries (the rate limit's), a 429's Retry-After and a
+    write's Idempotent-Replayed, so that a generated client can read them."""
+    idempotent = any(
+        parameter["in"] == "header" and parameter["name"] == "Idempotency-Key"
+        for parameter in operation.get("parameters", [])
+    )
+    for code, response in operation["responses"].items():
+        headers = response.setdefault("headers", {})
+        headers.update(_headers(RATE_LIMIT_HEADERS))
+        if code == "429":
+            headers.update(_headers(RETRY_AFTER))
+        if idempotent and code.startswith("2"):
+            headers.update(_headers(REPLAYED, {"type": "string", "enum": ["true", "false"]}))
 
 
 def add_problem_responses(result, generator, request, public):
@@ -53,4 +90,5 @@ def add_problem_responses(result, generator, request, public):
                         },
                     },
                 )
+            _declare_headers(operation)
     return result
