@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import translation
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SCHEMA_KWARGS, SpectacularAPIView, SpectacularSwaggerSplitView
 
 
 class Schema(SpectacularAPIView):
@@ -11,6 +12,7 @@ class Schema(SpectacularAPIView):
     client must not change with the language of whoever fetched the schema); `?lang=fr`
     asks for the French descriptions."""
 
+    @extend_schema(**SCHEMA_KWARGS)
     def get(self, request, *args, **kwargs):
         language = request.GET.get("lang")
         if language not in {code for code, _name in settings.LANGUAGES}:

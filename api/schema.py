@@ -1,5 +1,8 @@
 """OpenAPI post-processing: every operation documents its problem-details answers and the
-headers its answers carry."""
+headers its answers carry, and the schema reads cleanly in client generators (component
+names, enums on filters, success bodies as JSON, no 64-bit bounds)."""
+
+from subscriptions.status import Status
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -67,14 +70,78 @@ def _declare_headers(operation):
             headers.update(_headers(REPLAYED, {"type": "string", "enum": ["true", "false"]}))
 
 
+# The status filter's values: the renewals due are expiring or expired subscriptions.
+STATUS_FILTERS = {"/api/v1/renewals-due/": list(Status.TO_RENEW)}
+INT64 = 2**63 - 1
+
+
+def _status_enum(path, parameter):
+    if parameter["in"] == "query" and parameter["name"] == "status":
+        parameter["schema"] = {
+            **parameter["schema"], "enum": STATUS_FILTERS.get(path, list(Status.ALL))
+        }
+
+
+def _json_only(operation):
+    """A success answers application/json; problem+json is for errors only."""
+    for code, response in operation["responses"].items():
+        if code.startswith("2") and "application/json" in response.get("content", {}):
+            response["content"] = {"application/json": response["content"]["application/json"]}
+
+
+def _without_int64_bounds(schemas):
+    """A 64-bit column's bounds are no business rule, and generators turn such a maximum
+    into a type of its own."""
+    for schema in schemas.values():
+        for field in schema.get("properties", {}).values():
+            if field.get("maximum") == INT64:
+                field.pop("maximum")
+                field.pop("minimum", None)
+
+
+def _plain_request_names(result):
+    """`RenewalRequest`, not `RenewalRequestRequest`: our input serializers are already
+    named …Request, and the split of request and response components adds it again."""
+    schemas = result["components"]["schemas"]
+    renamed = {
+        name: name.removesuffix("Request")
+        for name in schemas
+        if name.endswith("RequestRequest") and name.removesuffix("Request") not in schemas
+    }
+    if not renamed:
+        return result
+    for old, new in renamed.items():
+        schemas[new] = schemas.pop(old)
+    references = {
+        f"#/components/schemas/{old}": f"#/components/schemas/{new}"
+        for old, new in renamed.items()
+    }
+
+    def follow(node):
+        if isinstance(node, dict):
+            if node.get("$ref") in references:
+                node["$ref"] = references[node["$ref"]]
+            for value in node.values():
+                follow(value)
+        elif isinstance(node, list):
+            for value in node:
+                follow(value)
+
+    follow(result)
+    return result
+
+
 def add_problem_responses(result, generator, request, public):
     result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     reference = {"$ref": "#/components/schemas/Problem"}
-    for path in result.get("paths", {}).values():
+    _without_int64_bounds(result["components"]["schemas"])
+    for address, path in result.get("paths", {}).items():
         for method, operation in path.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            _json_only(operation)
             for parameter in operation.get("parameters", []):
+                _status_enum(address, parameter)
                 if parameter["in"] == "query" and parameter["name"] in ORGANIZATION_FILTERS:
                     parameter["schema"] = {**parameter["schema"], "minimum": 1}
             for code, description in PROBLEMS.items():
@@ -91,4 +158,4 @@ def add_problem_responses(result, generator, request, public):
                     },
                 )
             _declare_headers(operation)
-    return result
+    return _plain_request_names(result)

@@ -438,3 +438,31 @@ def test_the_schema_declares_http_bearer_a_generated_client_uses_as_is(db):
         "description": 'A key from API tokens: "Authorization: Bearer <key>" '
         '("Token <key>" is accepted too).',
     }
+
+
+def test_a_key_whose_request_was_invalid_stores_nothing_and_serves_the_corrected_one(
+    partner_user, alpha, tbox, grant, expiring, api_for
+):
+    subscription = expiring(alpha, tbox, users=2)
+    grant(alpha, tbox, 10)
+    client, key = api_for(partner_user), str(uuid.uuid4())
+    assert _renew(client, subscription, key, years=9).status_code == 400
+    corrected = _renew(client, subscription, key, years=1)
+    assert corrected.status_code == 201
+    assert corrected["Idempotent-Replayed"] == "false"
+    assert balance(alpha, tbox) == 8
+
+
+def test_a_refusal_is_stored_with_its_key_and_answered_again(
+    partner_user, alpha, tbox, grant, expiring, api_for
+):
+    subscription = expiring(alpha, tbox, users=5)
+    grant(alpha, tbox, 3)
+    client, key = api_for(partner_user), str(uuid.uuid4())
+    assert _renew(client, subscription, key).status_code == 409
+    grant(alpha, tbox, 10)
+    again = _renew(client, subscription, key)
+    assert again.status_code == 409
+    assert again["Idempotent-Replayed"] == "true"
+    assert balance(alpha, tbox) == 13
+    assert _renew(client, subscription).status_code == 201

@@ -278,3 +278,27 @@ def test_the_schema_is_the_same_whatever_the_callers_language(db):
     assert "Un numéro de page de l'ensemble des résultats." in [
         parameter.get("description") for parameter in page
     ]
+
+
+def test_the_schema_reads_cleanly_in_a_client_generator(db):
+    schema = Client().get("/api/schema/?format=json").json()
+    components = schema["components"]["schemas"]
+    assert not [name for name in components if name.endswith("RequestRequest")]
+    assert {"RenewalRequest", "BulkRenewalRequest"} <= set(components)
+    assert "maximum" not in components["Movement"]["properties"]["quantity"]
+    statuses = {
+        address: parameter["schema"].get("enum")
+        for address, path in schema["paths"].items()
+        for operation in path.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] == "status"
+    }
+    assert statuses["/api/v1/renewals-due/"] == ["expiring", "expired"]
+    assert set(statuses["/api/v1/subscriptions/"]) == {
+        "not_started", "active", "expiring", "expired", "renewed"
+    }
+    for address, path in schema["paths"].items():
+        for method, operation in path.items():
+            for code, response in operation["responses"].items():
+                if code.startswith("2") and address.startswith("/api/v1/"):
+                    assert list(response["content"]) == ["application/json"], (address, method)
