@@ -245,6 +245,9 @@ AXES_VERBOSE = False
 # passwords (one lock, one message), and a delay would refuse the right code typed next.
 OTP_TOTP_ISSUER = "Partner Portal"
 OTP_TOTP_THROTTLE_FACTOR = 0
+# A code is accepted one time step either side of the server's clock. Learning a drift
+# from a code typed at a step's edge would move that window away from the phone's clock.
+OTP_TOTP_SYNC = False
 OTP_STATIC_THROTTLE_FACTOR = 0
 # Staff reset a member's devices; they never need to read their secrets.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True

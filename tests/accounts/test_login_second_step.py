@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import login_views
-from tests.helpers.html import field_has_error, text_of
+from tests.helpers.html import by_testid, field_has_error, text_of
 from tests.helpers.two_factor import (
     code_at,
     code_step,
@@ -98,10 +98,13 @@ def test_the_enrolment_code_cannot_log_in(partner_user):
     """The code typed to confirm the app was used then: its time step is spent."""
     enrolling = Client()
     enrolling.force_login(partner_user)
-    secret, _codes = enrol(enrolling)
+    secret = by_testid(enrolling.get(reverse("account_security")), "totp-secret")[0].text
+    code = code_at(secret, step_now())
+    enrolled = enrolling.post(reverse("account_security"), {"action": "enrol", "code": code})
+    assert by_testid(enrolled, "recovery-codes")
     client = Client()
     password_step(client, "partner")
-    assert code_step(client, code_at(secret, step_now())).status_code == 200
+    assert code_step(client, code).status_code == 200
     assert not logged_in(client)
 
 
