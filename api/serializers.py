@@ -181,7 +181,7 @@ class RenewalResultSerializer(serializers.Serializer):
 
 
 class CancelledAddonSerializer(serializers.Serializer):
-    """An undone add-on (rule 21): the users it had added and the licenses refunded."""
+    """An undone add-on: the users it had added and the licenses refunded."""
 
     users = serializers.IntegerField(help_text="Users removed again from each term.")
     licenses = serializers.IntegerField(help_text="Licenses debited, then refunded.")
@@ -194,7 +194,7 @@ class CancelRenewalResultSerializer(serializers.Serializer):
     subscription = SubscriptionSerializer(help_text="Back to its term and status before.")
     undone = serializers.ChoiceField(
         choices=["renewal", "addon"], help_text="What was undone: the subscription's last "
-        "license-moving operation (docs/rules.md rule 21)."
+        "license-moving operation."
     )
     cancelled_renewal = CancelledTermSerializer(allow_null=True,
                                                 help_text="The renewal undone, if it was one.")
@@ -266,5 +266,5 @@ class AddUsersResultSerializer(serializers.Serializer):
     subscription = SubscriptionSerializer()
     users = serializers.IntegerField(help_text="Users added.")
     licenses = serializers.IntegerField(help_text="Licenses debited, in one ledger line.")
-    split = AddonPartSerializer(many=True, help_text="The cost per term raised (rule 19).")
+    split = AddonPartSerializer(many=True, help_text="The cost per term raised.")
     balance_after = serializers.IntegerField()

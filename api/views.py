@@ -241,8 +241,8 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         return idempotent(request, operation)
 
     @extend_schema(
-        summary="Add users mid-term (docs/rules.md rule 19): the rest of the current term "
-        "and any queued renewal, one debit",
+        summary="Add users mid-term: they pay for the rest of the current term and for "
+        "any queued renewal, in one debit",
         parameters=[IDEMPOTENCY_HEADER],
         request=serializers.AddUsersRequestSerializer,
         responses={201: serializers.AddUsersResultSerializer},
