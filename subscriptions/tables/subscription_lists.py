@@ -123,6 +123,7 @@ class ClientListTable(SubscriptionRowsTable):
         orderable=False,
         empty_values=(),
         attrs=ACTION_ATTRS,
+        exclude_from_export=True,
     )
 
     # django-tables2 reads options from the class's own Meta only.
