@@ -342,6 +342,7 @@ class MovementKind(models.TextChoices):
     RENEWAL = "renewal", _("Renewal")
     IMPORT = "import", _("Import")
     REVERSAL = "reversal", _("Reversal")
+    ADDON = "addon", _("Users added")
 
 
 class LicenseMovementQuerySet(models.QuerySet):
@@ -567,3 +568,7 @@ class FiguresState(models.Model):
 
     def __str__(self):
         return f"{self.as_of} ({self.window_months})"
+
+
+# Registered with the others; kept apart to keep this module readable.
+from .models_addon import TermChange  # noqa: E402,F401

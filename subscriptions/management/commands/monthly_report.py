@@ -1,7 +1,8 @@
 """`manage.py monthly_report [--month YYYY-MM] [--format table|csv|json]`: for the
 publisher, per partner and product in one month (by default the last complete month):
-renewals done, licenses consumed, and subscriptions marked "not renewing" — marked during
-the month, and marked with a term ending in the month (see `subscriptions.reports`)."""
+renewals done, licenses consumed, subscriptions marked "not renewing" — marked during
+the month, and marked with a term ending in the month — and users added mid-term (see
+`subscriptions.reports`)."""
 
 import csv
 import datetime
@@ -15,7 +16,8 @@ from subscriptions.reports import monthly_report
 
 COLUMNS = (
     "partner", "partner_id", "product", "renewals", "new_subscriptions", "imported",
-    "licenses_consumed", "marked_not_renewing", "not_renewing_ending",
+    "licenses_consumed", "marked_not_renewing", "not_renewing_ending", "addons",
+    "addon_licenses",
 )
 TOTALS = COLUMNS[3:]
 
@@ -32,7 +34,8 @@ class Command(BaseCommand):
         "Per partner and product, for one month: renewals done, new and imported "
         "subscriptions, licenses consumed, and subscriptions marked not renewing "
         "(marked_not_renewing: marked during the month; not_renewing_ending: marked, term "
-        "ending in the month; both count the marks standing when the report runs)."
+        "ending in the month; both count the marks standing when the report runs), and the "
+        "add-ons (users added mid-term) standing and the licenses they debited."
     )
 
     def add_arguments(self, parser):
@@ -59,7 +62,8 @@ class Command(BaseCommand):
 
     def _table(self, label, lines):
         headers = ("Partner", "Product", "Renewals", "New", "Imported", "Licenses consumed",
-                   "Not renewing (marked)", "Not renewing (ending)")
+                   "Not renewing (marked)", "Not renewing (ending)", "Add-ons",
+                   "Add-on licenses")
         rows = [
             (line["partner"], line["product"], *(str(line[key]) for key in TOTALS))
             for line in lines
