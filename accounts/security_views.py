@@ -6,8 +6,10 @@ Recovery codes are shown in the answer to the POST that makes them, and never ag
 are not kept anywhere the page could read them back from.
 """
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_login_failed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -16,6 +18,7 @@ from django_otp import login as otp_login
 
 from . import mfa
 from .forms import CodeForm
+from .views import locked_out
 
 # The secret being enrolled, kept in the session between the page and its confirmation.
 ENROLMENT_SECRET = "portal_totp_secret"
@@ -72,6 +75,11 @@ def _enrol(request):
 
 
 def _turn_off(request):
+    # Guessing codes here counts against the same lock as at login: a session taken over
+    # must not be able to try every code until the second factor is off.
+    credentials = {"username": request.user.get_username()}
+    if not AxesProxyHandler.is_allowed(request, credentials):
+        return locked_out(request, credentials=credentials)
     form = CodeForm(
         request.POST, label=_("Code from your authenticator app, or a recovery code")
     )
@@ -80,6 +88,7 @@ def _turn_off(request):
             mfa.turn_off(request.user, form.cleaned_data["code"])
         except mfa.TwoFactorRefused as refusal:
             form.add_error("code", refusal.message)
+            user_login_failed.send(sender=__name__, credentials=credentials, request=request)
         else:
             messages.success(
                 request, _("Two-factor login is off: your password alone logs you in.")

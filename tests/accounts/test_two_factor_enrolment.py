@@ -140,6 +140,21 @@ def test_turning_it_off_asks_for_a_current_code(client, partner_user):
     assert by_testid(page, "mfa-status")[0].attrs["data-status"] == "off"
 
 
+def test_guessing_codes_to_turn_it_off_meets_the_login_lock(client, partner_user, settings):
+    client.force_login(partner_user)
+    secret, _codes = enrol(client)
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        refused = client.post(URL, {"action": "turn_off", "code": "000000"})
+        assert field_has_error(refused, "code")
+    locked = client.post(URL, {"action": "turn_off", "code": "000000"},
+                         HTTP_ACCEPT_LANGUAGE="en")
+    assert locked.status_code == 429
+    # Locked: even the right code no longer turns it off, and the password is locked too.
+    right = client.post(URL, {"action": "turn_off", "code": code_at(secret, step_now() + 1)})
+    assert right.status_code == 429
+    assert TOTPDevice.objects.filter(user=partner_user).exists()
+
+
 def test_turning_it_off_is_refused_when_the_organization_requires_it(
     client, partner_user, alpha
 ):
