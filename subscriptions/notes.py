@@ -15,7 +15,9 @@ from portal.numbers import figures
 BULK_RENEWAL = gettext_noop("Bulk renewal")
 RENEWAL_CANCELLED = gettext_noop("Renewal cancelled")
 DEMO_DATA = gettext_noop("Demo data")
+AUTO_RENEWAL = gettext_noop("Automatic renewal")
 SYSTEM_NOTES = {
+    AUTO_RENEWAL: AUTO_RENEWAL,
     BULK_RENEWAL: BULK_RENEWAL,
     RENEWAL_CANCELLED: RENEWAL_CANCELLED,
     DEMO_DATA: DEMO_DATA,

@@ -64,7 +64,8 @@ def _claim_and_lock(subscription_id, *, token, actor, scope):
 
 @transaction.atomic
 def renew_subscription(
-    *, actor, subscription_id, years, users=None, token=None, today=None, scope=None
+    *, actor, subscription_id, years, users=None, token=None, today=None, scope=None,
+    note="",
 ):
     """Rule 4: renew for `years` with `users`, costing users × years licenses.
 
@@ -95,7 +96,7 @@ def renew_subscription(
         pool_id=subscription.paying_pool_id,
     )
     [written] = write_renewals(
-        [line], actor=actor, claimed=claimed,
+        [line], actor=actor, claimed=claimed, note=note,
         result={"subscription_id": subscription.pk, "term_id": None, "licenses": cost,
                 "end_date": end.isoformat()},
     )
