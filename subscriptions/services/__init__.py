@@ -4,7 +4,9 @@ operation:
 - grant.py: publisher → partner credits;   allocation.py: partner ↔ reseller transfers;
 - clients.py: a new client, a further product;   client_import.py: clients from a file;
 - renewal.py: one renewal;   bulk_renewal.py: a selection, all or none;
-- undo.py: cancelling the latest renewal;   not_renewing.py: the "not renewing" mark.
+- undo.py: cancelling the latest renewal;   not_renewing.py: the "not renewing" mark;
+- renewal_plan.py: the plan and auto-renew switch;   auto_renewal.py: run_auto_renewals
+  (its e-mails in auto_renew_notices.py).
 
 What they share, each in one place: `renewal_writer.write_renewals` writes every renewal;
 `ledger` is the one way a pool's balance moves; `locks` takes every row lock, in pk order;
@@ -41,6 +43,7 @@ from .grant import grant_licenses
 from .ledger import PoolDebit, pool_balance, record_bulk_debit
 from .not_renewing import NOT_RENEWING_CLEARED, clear_not_renewing, mark_not_renewing
 from .renewal import RenewalResult, new_term_start, refusal_for_status, renew_subscription
+from .renewal_plan import check_plan, plan_quantity, set_renewal_plan
 from .renewal_writer import PlannedRenewal, write_renewals
 from .undo import UNDO_HOURS, cancel_renewal, undo_refusal, undoable_term
 
@@ -54,5 +57,6 @@ __all__ = [
     "import_subscriptions", "mark_not_renewing", "new_term_start", "plan_bulk_renewal",
     "plan_import", "pool_balance", "record_bulk_debit", "refusal_for_status",
     "renew_subscription", "renew_subscriptions", "short_pools_refusal", "shortfall_message",
+    "check_plan", "plan_quantity", "set_renewal_plan",
     "undo_refusal", "undoable_term", "write_renewals",
 ]
