@@ -41,6 +41,7 @@ class PlannedRenewal:
     licenses: int
     pool_key: tuple[int, int]  # (paying organization id, product id)
     pool_id: int | None = None  # the paying pool when known (None: found or created)
+    planned: bool = False  # rule 22: users and years from the subscription's plan
 
 
 @dataclass
