@@ -99,8 +99,16 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         fields = [
             "id", "client", "client_name", "product", "product_name", "reseller", "status",
             "start_date", "end_date", "users", "years", "pool", "queued_renewal",
-            "not_renewing", "last_cancelled_renewal",
+            "not_renewing", "last_cancelled_renewal", "auto_renew", "renewal_users",
+            "renewal_years",
         ]
+        extra_kwargs = {
+            "auto_renew": {"help_text": "Renewed by run_auto_renewals when it falls due "
+                           "(rule 23)."},
+            "renewal_users": {"help_text": "Users of the next renewal (rule 22); null with "
+                              "renewal_years: no plan."},
+            "renewal_years": {"help_text": "Years of the next renewal (rule 22)."},
+        }
 
     def get_queued_renewal(self, obj) -> QueuedTermSerializer(allow_null=True):
         if obj.status != Status.RENEWED:
@@ -228,3 +236,17 @@ class BulkRenewalResultSerializer(serializers.Serializer):
     licenses = serializers.IntegerField()
     renewals = BulkLineSerializer(many=True)
     pools = BulkPoolSerializer(many=True)
+
+
+class RenewalPlanRequestSerializer(serializers.Serializer):
+    """PATCH of a subscription: its renewal plan (rule 22) and auto-renew switch (rule 23).
+    A field left out keeps its value; the plan's users and years are both set or both
+    null."""
+
+    auto_renew = serializers.BooleanField(required=False)
+    renewal_users = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=services.MAX_USERS
+    )
+    renewal_years = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=services.MAX_YEARS
+    )
