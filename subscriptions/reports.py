@@ -1,5 +1,6 @@
 """The publisher's monthly report, per partner and product (`manage.py monthly_report`):
-renewals done and licenses consumed, and the subscriptions marked "not renewing" (rule 15).
+renewals done (and, apart, how many of them were automatic: rule 23) and licenses consumed,
+and the subscriptions marked "not renewing" (rule 15).
 
 Not renewing is counted two ways, both for the subscriptions that carry the mark when the
 report runs (the portal keeps the current mark only: a mark removed, or cleared by a
@@ -21,7 +22,15 @@ from django.utils import timezone
 
 from accounts.models import Organization
 
-from .models import LicenseMovement, MovementKind, Product, Subscription, Term, TermKind
+from .models import (
+    AutoRenewClaim,
+    LicenseMovement,
+    MovementKind,
+    Product,
+    Subscription,
+    Term,
+    TermKind,
+)
 
 # Ledger kinds that pay for clients' terms. A reversal (an undone renewal) gives licenses
 # back, and the two lines an import without debit writes cancel out, so their sum is what
@@ -45,6 +54,8 @@ class ReportLine:
     licenses_consumed: int = 0
     marked_not_renewing: int = 0
     not_renewing_ending: int = 0
+    # Rule 23: the renewals run_auto_renewals made, also counted in `renewals`.
+    automatic_renewals: int = 0
 
     def as_dict(self):
         return asdict(self)
@@ -84,6 +95,18 @@ def monthly_report(month: datetime.date):
         entry.renewals = row["renewals"]
         entry.new_subscriptions = row["creations"]
         entry.imported = row["imports"]
+    automatic = (
+        AutoRenewClaim.objects.filter(
+            term__created_at__gte=start, term__created_at__lt=stop,
+            term__cancelled_at__isnull=True,
+        )
+        .values("subscription__client__partner_id", "subscription__product_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    for row in automatic:
+        line(row["subscription__client__partner_id"],
+             row["subscription__product_id"]).automatic_renewals = row["count"]
     movements = (
         LicenseMovement.objects.filter(
             created_at__gte=start, created_at__lt=stop, kind__in=CONSUMING_KINDS

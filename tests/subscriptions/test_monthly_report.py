@@ -48,7 +48,7 @@ def test_it_sums_renewals_and_licenses_per_partner_and_product_in_json(
         "partner": "Alpha Distribution", "partner_id": alpha.pk, "product": "TBOX",
         # The expiring subscription's own first term was written today too (no debit).
         "renewals": 1, "new_subscriptions": 2, "imported": 0, "licenses_consumed": 8 + 5,
-        "marked_not_renewing": 0, "not_renewing_ending": 0,
+        "marked_not_renewing": 0, "not_renewing_ending": 0, "automatic_renewals": 0,
     }
     assert lines[("Beta Distribution", "TSEND")]["licenses_consumed"] == 6
     assert lines[("Beta Distribution", "TSEND")]["renewals"] == 0
@@ -67,11 +67,11 @@ def test_it_writes_csv_and_a_table_with_totals(activity, today, capsys):
 
     assert csv_output.splitlines()[0] == (
         "month,partner,partner_id,product,renewals,new_subscriptions,imported,licenses_consumed,"
-        "marked_not_renewing,not_renewing_ending"
+        "marked_not_renewing,not_renewing_ending,automatic_renewals"
     )
     assert len(csv_output.splitlines()) == 3
     total = [line for line in table.splitlines() if line.startswith("Total")][0]
-    assert total.split() == ["Total", "1", "3", "0", "19", "0", "0"]
+    assert total.split() == ["Total", "1", "3", "0", "19", "0", "0", "0"]
 
 
 def test_an_import_without_debit_consumes_nothing(today, alpha, tbox, capsys):

@@ -15,7 +15,7 @@ from subscriptions.reports import monthly_report
 
 COLUMNS = (
     "partner", "partner_id", "product", "renewals", "new_subscriptions", "imported",
-    "licenses_consumed", "marked_not_renewing", "not_renewing_ending",
+    "licenses_consumed", "marked_not_renewing", "not_renewing_ending", "automatic_renewals",
 )
 TOTALS = COLUMNS[3:]
 
@@ -59,7 +59,7 @@ class Command(BaseCommand):
 
     def _table(self, label, lines):
         headers = ("Partner", "Product", "Renewals", "New", "Imported", "Licenses consumed",
-                   "Not renewing (marked)", "Not renewing (ending)")
+                   "Not renewing (marked)", "Not renewing (ending)", "Automatic renewals")
         rows = [
             (line["partner"], line["product"], *(str(line[key]) for key in TOTALS))
             for line in lines

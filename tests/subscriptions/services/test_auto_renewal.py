@@ -188,3 +188,17 @@ def test_the_run_renews_in_end_date_order_until_the_pool_is_short(
     assert [o.outcome for o in outcomes] == ["renewed", "short"]
     assert outcomes[1].missing == 2
     assert balance(alpha, tbox) == 4
+
+
+def test_the_monthly_report_counts_automatic_renewals_apart(due, alpha, tbox, partner_user,
+                                                           make_subscription):
+    from subscriptions.reports import monthly_report
+    from subscriptions.services.renewal import local_today
+
+    manual = make_subscription(alpha, tbox, start=datetime.date(2024, 6, 23),
+                               end=TODAY + 7 * DAY, users=2)
+    services.renew_subscription(actor=partner_user, subscription_id=manual.pk, years=1,
+                                today=TODAY)
+    run()
+    [line] = monthly_report(local_today())
+    assert (line.renewals, line.automatic_renewals) == (2, 1)
