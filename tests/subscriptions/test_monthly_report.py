@@ -183,4 +183,4 @@ def test_every_format_carries_the_not_renewing_counts(marks, capsys):
     assert (alpha_row["marked_not_renewing"], alpha_row["not_renewing_ending"]) == ("2", "2")
     assert "Not renewing (marked)" in table[1] and "Not renewing (ending)" in table[1]
     total = [line for line in table if line.startswith("Total")][0]
-    assert total.split() == ["Total", "0", "0", "0", "0", "3", "3"]
+    assert total.split() == ["Total", "0", "0", "0", "0", "3", "3", "0"]
