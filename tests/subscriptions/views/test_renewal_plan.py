@@ -9,7 +9,6 @@ from dateutil.relativedelta import relativedelta
 from rest_framework.test import APIClient
 
 from api.models import ApiToken
-
 from subscriptions.models import Subscription
 from tests.helpers import web
 from tests.helpers.html import by_testid, field_has_error, field_value, text_of
