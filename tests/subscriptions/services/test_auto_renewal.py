@@ -121,7 +121,7 @@ def test_a_short_pool_changes_nothing_and_tells_the_managers_once_a_day(
     assert snapshot() == before
     # The managers only (the read-only member gets nothing), in the portal's language.
     assert [message.to for message in mail.outbox] == [[partner_user.email]]
-    assert "3 licences manquent" in mail.outbox[0].body
+    assert "il manque 3 licences à Alpha Distribution" in mail.outbox[0].body
     run()
     assert len(mail.outbox) == 1
     run(TODAY + DAY)

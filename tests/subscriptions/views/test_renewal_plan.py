@@ -48,7 +48,7 @@ def test_a_manager_sets_the_plan_and_auto_renew(partner_user, ending):
     ({"users": "0", "years": "1"}, "users", "supérieure ou égale à 1"),
     ({"users": "100001", "years": "1"}, "users", "inférieure ou égale à 100000"),
     ({"users": "abc", "years": "1"}, "users", "nombre entier"),
-    ({"users": "5", "years": ""}, "years", "nombre d’années"),
+    ({"users": "5", "years": ""}, "years", "nombre d’années du renouvellement prévu"),
 ])
 def test_bad_figures_are_refused_at_the_field_in_french(partner_user, ending, data, field,
                                                         french):
