@@ -12,7 +12,7 @@ from portal.numbers import figures
 from .. import services
 from ..forms import RenewalPlanForm
 from ..selectors.plans import next_renewal
-from .common import visible_subscription_or_404
+from .common import bounded_int, visible_subscription_or_404
 
 
 def _saved_message(subscription):
@@ -64,6 +64,16 @@ def renewal_plan(request, pk):
             "users": subscription.renewal_users,
             "years": subscription.renewal_years,
         })
+    next = next_renewal(subscription)
+    payer = client.paying_organization
+    _pool_id, balance = services.pool_balance(payer, subscription.product)
+    # The figures typed, when they are numbers (as the page's script reads them).
+    typed_users = bounded_int(form.data.get("users"), 0, services.MAX_USERS)
+    typed_years = bounded_int(form.data.get("years"), 0, services.MAX_YEARS)
+    if form.is_bound and (typed_users or typed_years):
+        cost = (typed_users or subscription.users) * (typed_years or 1)
+    else:
+        cost = next.licenses
     return render(
         request,
         "subscriptions/renewal_plan.html",
@@ -71,6 +81,10 @@ def renewal_plan(request, pk):
             "subscription": subscription,
             "client": client,
             "form": form,
-            "next": next_renewal(subscription),
+            "next": next,
+            "payer": payer,
+            "balance": balance,
+            "cost": cost,
+            "balance_after": balance - cost,
         },
     )
