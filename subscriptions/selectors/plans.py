@@ -5,9 +5,17 @@ what it costs, and for an auto-renewing one the day run_auto_renewals renews it.
 import datetime
 from dataclasses import dataclass
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.db.models import BigIntegerField, Count, F, Sum
+from django.db.models.functions import Coalesce
 
 from ..dates import local_today
+from ..models import Subscription
+from ..status import Status, status_expression
+
+# Rule 16: a partner's renewal window is at most this many months.
+MAX_WINDOW_MONTHS = 12
 
 
 @dataclass(frozen=True)
@@ -36,3 +44,26 @@ def next_renewal(subscription, *, today=None):
         lead = datetime.timedelta(days=settings.AUTO_RENEW_LEAD_DAYS)
         on = max(subscription.term_end - lead, today)
     return NextRenewal(users, years, planned, subscription.auto_renew, on)
+
+
+def auto_renew_due(user, *, today=None):
+    """The subscriptions of the user's scope to renew now (rule 7) that renew by themselves
+    (rule 23), and the licenses their renewals will take (rule 22's quantity): what the
+    forecast says of them. {"subscriptions": N, "licenses": N}."""
+    today = today or local_today()
+    rows = (
+        Subscription.objects.visible_to(user)
+        # Nothing to renew now ends past the longest window: the partial index's range.
+        .filter(auto_renew=True, not_renewing_reason__isnull=True,
+                term_end__lt=today + relativedelta(months=MAX_WINDOW_MONTHS))
+        .annotate(status=status_expression(today))
+        .filter(status__in=Status.TO_RENEW)
+        .aggregate(
+            subscriptions=Count("pk"),
+            licenses=Sum(Coalesce(
+                F("renewal_users") * F("renewal_years"), F("users"),
+                output_field=BigIntegerField(),
+            )),
+        )
+    )
+    return {"subscriptions": rows["subscriptions"], "licenses": rows["licenses"] or 0}

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from api.models import ApiToken
 from subscriptions.models import Subscription
 from tests.helpers import web
-from tests.helpers.html import by_testid, field_has_error, field_value, text_of
+from tests.helpers.html import by_testid, field_has_error, field_value, rows, text_of
 
 pytestmark = pytest.mark.usefixtures("plain_http")
 
@@ -101,3 +101,28 @@ def test_the_forecast_counts_the_plan_on_the_pages_and_in_the_api(
     [row] = api.get("/api/v1/pools/").json()["results"]
     assert (row["forecast"]["needed"], row["forecast"]["missing"]) == (16, 6)
     assert other.users == 4
+
+
+def test_lists_record_and_forecast_say_what_renews_automatically(
+    settings, partner_user, viewer_user, alpha, tbox, grant, ending, make_subscription, today
+):
+    settings.AUTO_RENEW_LEAD_DAYS = 7
+    grant(alpha, tbox, 100)
+    plain = make_subscription(alpha, tbox, start=ending.term_start, end=ending.term_end,
+                              users=3)
+    Subscription.objects.filter(pk=ending.pk).update(
+        auto_renew=True, renewal_users=6, renewal_years=2
+    )
+    for page in ("/clients/", "/renewals/"):
+        response = web.browser(viewer_user).get(page)
+        listed = {e.attrs["data-subscription-id"]: e.attrs.get("data-auto-renew")
+                  for e in rows(response)}
+        assert listed == {str(ending.pk): "1", str(plain.pk): None}
+        assert len(by_testid(response, "auto-renew-badge")) == 1
+    record = web.browser(partner_user).get(f"/clients/{ending.client_id}/")
+    [note] = by_testid(record, "auto-renew-note")
+    assert (note.attrs["data-on"], note.attrs["data-licenses"]) == (
+        (ending.term_end - datetime.timedelta(days=7)).isoformat(), "12")
+    assert "Renews automatically on" in note.text and "6 users for 2 years" in note.text
+    [said] = by_testid(web.browser(partner_user).get("/licenses/"), "forecast-auto-renew")
+    assert (said.attrs["data-subscriptions"], said.attrs["data-licenses"]) == ("1", "12")
