@@ -3,10 +3,11 @@
 Each subscription is renewed in its own transaction, exactly as a manual renewal (rule 4,
 the one writer through `renewal.renew_subscription`), as the system (no acting user; the
 ledger line's note says it was automatic), with its plan's quantity or its current users
-for one year (rule 22). The transaction first inserts the (subscription, end) claim
-(models_plan.AutoRenewClaim): a concurrent run waits on its unique key and then skips what
-the first one renewed, and a renewal the pool cannot pay rolls its claim back with
-everything else, so the next run tries again.
+for one year (rule 22), both read under the renewal's lock. The renewal's transaction
+ends by inserting the (subscription, end) claim (models_plan.AutoRenewClaim): a concurrent
+run waits on the subscription's lock and then finds it renewed; one that renewed again after
+an undo (having read the list before) fails on the claim's unique key and rolls back whole;
+a renewal the pool cannot pay writes no claim, so the next run tries again.
 """
 
 import datetime
@@ -21,7 +22,6 @@ from ..dates import local_today, term_end
 from ..models import AutoRenewClaim, Subscription
 from ..notes import AUTO_RENEWAL
 from ..status import Status
-from . import locks
 from .errors import OperationRefused
 from .ledger import pool_balance
 from .renewal import new_term_start, renew_subscription
@@ -91,26 +91,29 @@ def auto_renew_one(subscription, *, today):
     changes nothing but, past the grace period, the switch (rule 23)."""
     users, years = plan_quantity(subscription)
     outcome = AutoRenewal(subscription, RENEWED, users, years, users * years)
+
+    def still_due(locked):
+        # Under the lock: a manager may have marked it, switched it off or changed its
+        # term since the list was read (a renewal is refused by its status already).
+        if (
+            not locked.auto_renew
+            or locked.not_renewing_reason
+            or locked.term_end != subscription.term_end
+        ):
+            raise _Changed()
+
     try:
         with transaction.atomic():
-            claim = AutoRenewClaim.objects.create(
-                subscription_id=subscription.pk, term_end=subscription.term_end
-            )
-            locked = locks.lock_subscription(subscription.pk)
-            # Re-read under the lock: a manager may have renewed it, marked it or
-            # switched it off since the list was read.
-            if (
-                not locked.auto_renew
-                or locked.not_renewing_reason
-                or locked.term_end != subscription.term_end
-            ):
-                raise _Changed()
-            users, years = plan_quantity(locked)
             result = renew_subscription(
-                actor=None, subscription_id=locked.pk, years=years, users=users, today=today,
-                note=AUTO_RENEWAL,
+                actor=None, subscription_id=subscription.pk, today=today, note=AUTO_RENEWAL,
+                check=still_due,
+                users=lambda locked: plan_quantity(locked)[0],
+                years=lambda locked: plan_quantity(locked)[1],
             )
-            AutoRenewClaim.objects.filter(pk=claim.pk).update(term=result.term.pk)
+            AutoRenewClaim.objects.create(
+                subscription_id=subscription.pk, term_end=subscription.term_end,
+                term_id=result.term.pk,
+            )
     except (IntegrityError, _Changed):
         outcome.outcome, outcome.reason = SKIPPED, "changed"
         return outcome
@@ -124,11 +127,12 @@ def auto_renew_one(subscription, *, today):
             _switch_off(subscription.pk)
             outcome.outcome = SWITCHED_OFF
         return outcome
-    outcome.users, outcome.years, outcome.licenses = users, years, result.licenses
+    outcome.users, outcome.years = result.term.users, result.term.years
+    outcome.licenses = result.licenses
     outcome.end_date = result.term.end_date
     logger.info(
         "auto_renewal subscription=%s users=%d years=%d licenses=%d",
-        subscription.pk, users, years, result.licenses,
+        subscription.pk, outcome.users, outcome.years, result.licenses,
     )
     return outcome
 
