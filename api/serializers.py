@@ -103,11 +103,11 @@ class SubscriptionSerializer(serializers.ModelSerializer):
             "renewal_years",
         ]
         extra_kwargs = {
-            "auto_renew": {"help_text": "Renewed by run_auto_renewals when it falls due "
-                           "(rule 23)."},
-            "renewal_users": {"help_text": "Users of the next renewal (rule 22); null with "
-                              "renewal_years: no plan."},
-            "renewal_years": {"help_text": "Years of the next renewal (rule 22)."},
+            "auto_renew": {"help_text": "Renewed automatically, a few days before its end, "
+                           "from the pool that pays for it."},
+            "renewal_users": {"help_text": "Users of the next renewal; null with "
+                              "renewal_years: no renewal plan."},
+            "renewal_years": {"help_text": "Years of the next renewal."},
         }
 
     def get_queued_renewal(self, obj) -> QueuedTermSerializer(allow_null=True):
@@ -239,9 +239,8 @@ class BulkRenewalResultSerializer(serializers.Serializer):
 
 
 class RenewalPlanRequestSerializer(serializers.Serializer):
-    """PATCH of a subscription: its renewal plan (rule 22) and auto-renew switch (rule 23).
-    A field left out keeps its value; the plan's users and years are both set or both
-    null."""
+    """PATCH of a subscription: its renewal plan and auto-renew switch. A field left out
+    keeps its value; the plan's users and years are both set or both null."""
 
     auto_renew = serializers.BooleanField(required=False)
     renewal_users = serializers.IntegerField(
