@@ -32,7 +32,7 @@ def create_copy_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0004_auto_renew_default"),
+        ("accounts", "0005_auto_renew_default"),
         ("subscriptions", "0014_client_since_default"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

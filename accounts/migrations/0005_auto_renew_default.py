@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0003_french_names"),
+        ("accounts", "0004_organization_require_mfa"),
     ]
 
     operations = [
