@@ -104,7 +104,10 @@ class OrganizationAdmin(admin.ModelAdmin):
 class PartnerAdmin(admin.ModelAdmin):
     list_display = ["name", "reseller_count", "client_count", "renewal_window_months", "grant"]
     search_fields = ["name"]
-    fields = ["name", "renewal_window_months", "reminder_days", "require_mfa", "created_at"]
+    fields = [
+        "name", "renewal_window_months", "reminder_days", "require_mfa",
+        "auto_renew_new_clients", "created_at",
+    ]
     readonly_fields = ["created_at"]
     inlines = [ResellerInline, MembershipInline]
 

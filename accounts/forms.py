@@ -66,7 +66,8 @@ class RoleForm(BootstrapFormMixin, forms.Form):
 
 
 class OrganizationSettingsForm(BootstrapFormMixin, forms.ModelForm):
-    """A partner's own renewal window and reminder days (docs/rules.md, rule 16)."""
+    """A partner's own renewal window and reminder days (docs/rules.md, rule 16) and its
+    default for new clients' auto-renew (rule 23)."""
 
     renewal_window_months = forms.IntegerField(
         label=_("Renewal window (months)"),
@@ -88,9 +89,20 @@ class OrganizationSettingsForm(BootstrapFormMixin, forms.ModelForm):
         ),
     )
 
+    auto_renew_new_clients = forms.BooleanField(
+        label=_("New clients renew automatically"),
+        required=False,
+        help_text=_(
+            "Subscriptions created from now on for your clients and your resellers' renew "
+            "automatically; each one can be switched off on its renewal plan."
+        ),
+        widget=forms.CheckboxInput(attrs={"value": "on"}),
+    )
+
     class Meta:
         model = Organization
-        fields = ["renewal_window_months", "reminder_days", "require_mfa"]
+        fields = ["renewal_window_months", "reminder_days", "require_mfa",
+                  "auto_renew_new_clients"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -207,6 +207,16 @@ class Organization(models.Model):
             "up before they can reach any other page."
         ),
     )
+    # Rule 23: a partner's new clients, and its resellers', renew automatically.
+    auto_renew_new_clients = models.BooleanField(
+        _("auto-renew for new clients"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "New subscriptions of this partner's clients and of its resellers' renew "
+            "automatically. Set on partners."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = OrganizationQuerySet.as_manager()

@@ -166,11 +166,13 @@ def user_reactivate(*, actor, member):
 
 
 def organization_update_settings(
-    *, actor, organization, renewal_window_months, reminder_days, require_mfa=None
+    *, actor, organization, renewal_window_months, reminder_days, require_mfa=None,
+    auto_renew_new_clients=None,
 ):
-    """A partner's renewal window (None: the portal's default) and reminder days (text,
-    stored normalised latest first; empty: the default), set by the partner's managers
-    only: its resellers follow the partner's settings."""
+    """A partner's renewal window (None: the portal's default), reminder days (text,
+    stored normalised latest first; empty: the default), two-factor requirement and
+    whether its new clients renew automatically (rule 23; None: unchanged for both), set
+    by the partner's managers only: its resellers follow the partner's settings."""
     scope = _managing_scope(actor)
     if scope.kind != OrganizationKind.PARTNER or organization.pk != scope.organization_id:
         raise PermissionDenied
@@ -191,9 +193,12 @@ def organization_update_settings(
     # None: left as it is (callers that do not show the checkbox).
     if require_mfa is not None:
         organization.require_mfa = require_mfa
+    if auto_renew_new_clients is not None:
+        organization.auto_renew_new_clients = bool(auto_renew_new_clients)
     Organization.objects.filter(pk=organization.pk).update(
         renewal_window_months=organization.renewal_window_months,
         reminder_days=organization.reminder_days,
         require_mfa=organization.require_mfa,
+        auto_renew_new_clients=organization.auto_renew_new_clients,
     )
     return organization

@@ -198,6 +198,7 @@ def organization_settings(request):
                 renewal_window_months=form.cleaned_data["renewal_window_months"],
                 reminder_days=form.cleaned_data["reminder_days"],
                 require_mfa=form.cleaned_data["require_mfa"],
+                auto_renew_new_clients=form.cleaned_data["auto_renew_new_clients"],
             )
         except services.AccountRefused as refusal:
             _refused(form, refusal)

@@ -99,8 +99,16 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         fields = [
             "id", "client", "client_name", "product", "product_name", "reseller", "status",
             "start_date", "end_date", "users", "years", "pool", "queued_renewal",
-            "not_renewing", "last_cancelled_renewal",
+            "not_renewing", "last_cancelled_renewal", "auto_renew", "renewal_users",
+            "renewal_years",
         ]
+        extra_kwargs = {
+            "auto_renew": {"help_text": "Renewed automatically, a few days before its end, "
+                           "from the pool that pays for it."},
+            "renewal_users": {"help_text": "Users of the next renewal; null with "
+                              "renewal_years: no renewal plan."},
+            "renewal_years": {"help_text": "Years of the next renewal."},
+        }
 
     def get_queued_renewal(self, obj) -> QueuedTermSerializer(allow_null=True):
         if obj.status != Status.RENEWED:
@@ -268,3 +276,16 @@ class AddUsersResultSerializer(serializers.Serializer):
     licenses = serializers.IntegerField(help_text="Licenses debited, in one ledger line.")
     split = AddonPartSerializer(many=True, help_text="The cost per term raised.")
     balance_after = serializers.IntegerField()
+
+
+class RenewalPlanRequestSerializer(serializers.Serializer):
+    """PATCH of a subscription: its renewal plan and auto-renew switch. A field left out
+    keeps its value; the plan's users and years are both set or both null."""
+
+    auto_renew = serializers.BooleanField(required=False)
+    renewal_users = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=services.MAX_USERS
+    )
+    renewal_years = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=services.MAX_YEARS
+    )

@@ -183,6 +183,32 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         return serializers.SubscriptionSerializer(self.get_queryset().get(pk=subscription.pk))
 
     @extend_schema(
+        summary="Set the renewal plan and auto-renew (managers): fields left out keep "
+        "their value; renewal_users and renewal_years both set, or both null (no plan)",
+        request=serializers.RenewalPlanRequestSerializer,
+        responses={200: serializers.SubscriptionSerializer},
+    )
+    def partial_update(self, request, pk=None):
+        subscription = self.get_object()
+        data = serializers.RenewalPlanRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        try:
+            services.set_renewal_plan(
+                actor=request.user,
+                subscription_id=subscription.pk,
+                users=values.get("renewal_users", subscription.renewal_users),
+                years=values.get("renewal_years", subscription.renewal_years),
+                auto_renew=values.get("auto_renew", subscription.auto_renew),
+            )
+        except services.OperationRefused as refusal:
+            refusal.field = {"users": "renewal_users", "years": "renewal_years"}.get(
+                refusal.field, refusal.field
+            )
+            return _refused(refusal)
+        return Response(self._fresh(subscription).data)
+
+    @extend_schema(
         summary="Renew one subscription",
         parameters=[IDEMPOTENCY_HEADER],
         request=serializers.RenewalRequestSerializer,

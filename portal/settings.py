@@ -324,6 +324,10 @@ RENEWAL_WINDOW_MONTHS = env_int("RENEWAL_WINDOW_MONTHS", 3, minimum=1, maximum=1
 RENEWAL_AFTER_EXPIRY = os.environ.get("RENEWAL_AFTER_EXPIRY", "restart").strip().lower()
 if RENEWAL_AFTER_EXPIRY not in {"restart", "continuous"}:
     raise ImproperlyConfigured("RENEWAL_AFTER_EXPIRY must be 'restart' or 'continuous'")
+# Rule 23: run_auto_renewals renews what ends within this many days, and keeps trying a
+# pool that cannot pay until the subscription has been expired this long.
+AUTO_RENEW_LEAD_DAYS = env_int("AUTO_RENEW_LEAD_DAYS", 7, minimum=0, maximum=365)
+AUTO_RENEW_GRACE_DAYS = env_int("AUTO_RENEW_GRACE_DAYS", 30, minimum=0, maximum=365)
 # How long a form's one-time token stays valid (a form left open over a weekend still works).
 OPERATION_TOKEN_MAX_AGE = env_int("OPERATION_TOKEN_MAX_AGE", 7 * 24 * 3600, minimum=60)
 # Dashboard figures, forecast and list counts kept until the data changes (PostgreSQL

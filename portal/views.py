@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
 from subscriptions import selectors
+from subscriptions.selectors.plans import auto_renew_due
 from subscriptions.selectors.scope import Visible
 
 DASHBOARD_POOLS = 12
@@ -124,6 +125,7 @@ def dashboard(request):
             "chart": _chart(figures.months, figures.licenses_by_month, forecast.balance),
             "shortfall": forecast.rows,
             "pool_page": forecast,
+            "auto_renew_due": auto_renew_due(user),
         },
     )
 

@@ -34,6 +34,7 @@ from accounts.models import MAX_REMINDER_DAYS, Membership, Role
 from portal.numbers import figures
 from subscriptions.dates import local_today
 from subscriptions.models import Subscription
+from subscriptions.selectors.plans import next_renewal
 from subscriptions.status import Status
 
 from .models import ReminderPreference, ReminderSent, Threshold
@@ -220,6 +221,8 @@ def _groups(reminders):
                 "users": subscription.users,
                 "end_date": reminder.term_end,
                 "renew_url": _absolute(reverse("renew", args=[subscription.pk])),
+                # Rule 23: whether it renews by itself, when, and for how much.
+                "next": next_renewal(subscription),
             }
         )
     return [

@@ -23,6 +23,8 @@ from portal.numbers import figures
 
 from . import services
 from .models import (
+    AutoRenewClaim,
+    AutoRenewNotice,
     Client,
     LicenseMovement,
     LicensePool,
@@ -168,13 +170,15 @@ class SubscriptionAdmin(admin.ModelAdmin):
     list_display = ["__str__", "client_link", "product", "status_display", "current_end",
                     "current_users"]
     list_display_links = ["__str__"]
-    list_filter = [StatusFilter, "product"]
+    list_filter = [StatusFilter, "product", "auto_renew"]
     search_fields = ["client__name"]
     list_select_related = ["client", "product"]
     raw_id_fields = ["client"]
     readonly_fields = [
         "product", "status_display", "term_start", "term_end", "users", "years",
         "previous_term_start", "previous_term_end", "previous_users", "previous_years",
+        # Rules 22, 23: set by managers on the renewal plan page or the API.
+        "auto_renew", "renewal_users", "renewal_years",
         "created_at",
     ]
     inlines = [TermInline]
@@ -414,3 +418,22 @@ class LicenseMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("subscription"))
     def subscription_ref(self, obj):
         return obj.subscription_id or "—"
+
+
+@admin.register(AutoRenewClaim)
+class AutoRenewClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What run_auto_renewals renewed (rule 23), for ops to read."""
+
+    list_display = ["subscription", "term_end", "term", "created_at"]
+    raw_id_fields = ["subscription", "term"]
+    search_fields = ["subscription__client__name"]
+
+
+@admin.register(AutoRenewNotice)
+class AutoRenewNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The notices run_auto_renewals sent (rule 23), for ops to read."""
+
+    list_display = ["subscription", "kind", "day", "missing", "recipients", "sent_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["subscription"]
+    search_fields = ["subscription__client__name"]

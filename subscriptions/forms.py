@@ -219,3 +219,35 @@ class AddUsersForm(TokenFormMixin, BootstrapFormMixin, forms.Form):
         cleaned_data = super().clean()
         self._check_token(cleaned_data)
         return cleaned_data
+
+
+class RenewalPlanForm(BootstrapFormMixin, forms.Form):
+    """Rules 22 and 23: the users and years of the next renewal (both, or neither: no
+    plan) and the auto-renew switch. No token: sending it twice sets the same values."""
+
+    auto_renew = forms.BooleanField(
+        label=_("Renew automatically"), required=False,
+        widget=forms.CheckboxInput(attrs={"value": "on"}),
+    )
+    users = forms.IntegerField(
+        label=_("Users of the next renewal"), min_value=1, max_value=services.MAX_USERS,
+        required=False,
+    )
+    years = forms.IntegerField(
+        label=_("Years of the next renewal"), min_value=1, max_value=services.MAX_YEARS,
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._apply_bootstrap()
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.errors:
+            return cleaned_data
+        try:
+            services.check_plan(cleaned_data.get("users"), cleaned_data.get("years"))
+        except services.OperationRefused as refusal:
+            self.add_error(refusal.field, refusal.message)
+        return cleaned_data

@@ -189,6 +189,16 @@ class Subscription(models.Model):
         blank=True,
         related_name="+",
     )
+    # Rule 22: the users and years of the next renewal, both or neither (no plan); a
+    # renewal uses them up (renewal_writer clears them).
+    renewal_users = models.PositiveIntegerField(
+        _("users of the next renewal"), null=True, blank=True
+    )
+    renewal_years = models.PositiveSmallIntegerField(
+        _("years of the next renewal"), null=True, blank=True
+    )
+    # Rule 23: run_auto_renewals renews it when it falls due.
+    auto_renew = models.BooleanField(_("renews automatically"), default=False, db_default=False)
     # Copies of the client's partner, reseller and name and of the product's name. Database
     # triggers keep them equal to the originals (migration 0005): what Python writes here
     # is overwritten, and a change to a client or product reaches its subscriptions in the
@@ -218,6 +228,12 @@ class Subscription(models.Model):
             ),
             models.CheckConstraint(name="subscription_users_positive", condition=Q(users__gte=1)),
             models.CheckConstraint(name="subscription_years_positive", condition=Q(years__gte=1)),
+            models.CheckConstraint(
+                name="renewal_plan_whole",
+                condition=Q(renewal_users__isnull=True, renewal_years__isnull=True)
+                | Q(renewal_users__gte=1, renewal_users__lte=100_000,
+                    renewal_years__gte=1, renewal_years__lte=5),
+            ),
         ]
         indexes = [
             models.Index(fields=["term_end", "id"]),
@@ -239,6 +255,12 @@ class Subscription(models.Model):
                 fields=["previous_term_end", "id"],
                 condition=Q(previous_term_end__isnull=False),
                 name="subscription_previous_end",
+            ),
+            # run_auto_renewals reads the few that renew automatically by end date.
+            models.Index(
+                fields=["term_end", "id"],
+                condition=Q(auto_renew=True),
+                name="subscription_auto_renew_due",
             ),
         ]
 
@@ -572,3 +594,4 @@ class FiguresState(models.Model):
 
 # Registered with the others; kept apart to keep this module readable.
 from .models_addon import TermChange  # noqa: E402,F401
+from .models_plan import AutoRenewClaim, AutoRenewNotice  # noqa: E402,F401

@@ -16,7 +16,9 @@ BULK_RENEWAL = gettext_noop("Bulk renewal")
 RENEWAL_CANCELLED = gettext_noop("Renewal cancelled")
 ADDON_CANCELLED = gettext_noop("Users added cancelled")
 DEMO_DATA = gettext_noop("Demo data")
+AUTO_RENEWAL = gettext_noop("Automatic renewal")
 SYSTEM_NOTES = {
+    AUTO_RENEWAL: AUTO_RENEWAL,
     BULK_RENEWAL: BULK_RENEWAL,
     RENEWAL_CANCELLED: RENEWAL_CANCELLED,
     ADDON_CANCELLED: ADDON_CANCELLED,

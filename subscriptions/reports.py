@@ -1,6 +1,7 @@
 """The publisher's monthly report, per partner and product (`manage.py monthly_report`):
-renewals done and licenses consumed, the subscriptions marked "not renewing" (rule 15), and
-the add-ons (users added mid-term, rule 19), counted apart from the renewals.
+renewals done (and, apart, how many of them were automatic: rule 23) and licenses consumed,
+the subscriptions marked "not renewing" (rule 15), and the add-ons (users added mid-term,
+rule 19), counted apart from the renewals.
 
 Not renewing is counted two ways, both for the subscriptions that carry the mark when the
 report runs (the portal keeps the current mark only: a mark removed, or cleared by a
@@ -22,7 +23,15 @@ from django.utils import timezone
 
 from accounts.models import Organization
 
-from .models import LicenseMovement, MovementKind, Product, Subscription, Term, TermKind
+from .models import (
+    AutoRenewClaim,
+    LicenseMovement,
+    MovementKind,
+    Product,
+    Subscription,
+    Term,
+    TermKind,
+)
 from .models_addon import TermChange
 
 # Ledger kinds that pay for clients' terms. A reversal (an undone renewal or add-on) gives
@@ -50,6 +59,8 @@ class ReportLine:
     not_renewing_ending: int = 0
     addons: int = 0
     addon_licenses: int = 0
+    # Rule 23: the renewals run_auto_renewals made, also counted in `renewals`.
+    automatic_renewals: int = 0
 
     def as_dict(self):
         return asdict(self)
@@ -89,6 +100,18 @@ def monthly_report(month: datetime.date):
         entry.renewals = row["renewals"]
         entry.new_subscriptions = row["creations"]
         entry.imported = row["imports"]
+    automatic = (
+        AutoRenewClaim.objects.filter(
+            term__created_at__gte=start, term__created_at__lt=stop,
+            term__cancelled_at__isnull=True,
+        )
+        .values("subscription__client__partner_id", "subscription__product_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    for row in automatic:
+        line(row["subscription__client__partner_id"],
+             row["subscription__product_id"]).automatic_renewals = row["count"]
     movements = (
         LicenseMovement.objects.filter(
             created_at__gte=start, created_at__lt=stop, kind__in=CONSUMING_KINDS

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import organization_menus
-from .views import addon, bulk, clients, imports, lists, renewal, undo
+from .views import addon, bulk, clients, imports, lists, plan, renewal, undo
 
 # The package re-exports the view `licenses` under the module's name: import from the module.
 from .views.licenses import allocate, licenses
@@ -20,6 +20,9 @@ urlpatterns = [
         "subscriptions/<int:pk>/cancel-renewal/", undo.cancel_renewal, name="cancel_renewal"
     ),
     path("subscriptions/<int:pk>/not-renewing/", undo.not_renewing, name="not_renewing"),
+    path(
+        "subscriptions/<int:pk>/renewal-plan/", plan.renewal_plan, name="renewal_plan"
+    ),
     path("licenses/", licenses, name="licenses"),
     path("licenses/allocate/", allocate, name="allocate"),
     path(

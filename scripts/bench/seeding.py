@@ -1,4 +1,6 @@
-"""A fresh database per size, seeded by `seed_demo` and its cost measured."""
+"""A fresh database per size, seeded by `seed_demo` and its cost measured; and the day's
+`run_auto_renewals` timed on it (rule 23: a tenth of the generated clients renew
+automatically)."""
 
 import os
 import subprocess
@@ -25,3 +27,21 @@ def seed(name, clients):
     # the planner believes the tables are empty.
     psql("VACUUM ANALYZE", name)
     return {"seconds": wall, "max_rss_mb": usage.ru_maxrss / 1024}
+
+
+def time_auto_renewals(name):
+    """`run_auto_renewals` once, as cron runs it, on the seeded database: wall time and what
+    it did (one output line per subscription renewed or refused). It renews: the caller
+    runs it after the pages of this size were measured."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [PYTHON, "manage.py", "run_auto_renewals"], cwd=ROOT, env=django_env(name),
+        check=True, capture_output=True, text=True,
+    )
+    wall = time.perf_counter() - started
+    lines = done.stdout.splitlines()
+    return {
+        "seconds": wall,
+        "renewed": sum(line.startswith("renewed ") for line in lines),
+        "refused": sum(line.startswith("refused ") for line in lines),
+    }

@@ -43,6 +43,7 @@ def insert_batch(batch, costs, *, today):
                 previous_term_end=previous[2] if previous else None,
                 previous_users=g.users if previous else None,
                 previous_years=previous[3] if previous else None,
+                auto_renew=g.auto_renew,
             )
         )
         g.terms = terms

@@ -57,6 +57,8 @@ SURNAMES = (
 SUFFIXES = ("", "", "", " & Fils", " SARL", " SAS", " et Associés", " Frères")
 USERS_CHOICES = (1, 2, 2, 3, 3, 4, 5, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50)
 YEARS_CHOICES = (1, 1, 1, 1, 2, 3)
+AUTO_RENEW_EVERY = 10
+
 # Twenty slots, shuffled per block: every status gets at least 15 % of the clients.
 STATUS_BLOCK = (
     [Status.ACTIVE] * 5
@@ -75,6 +77,9 @@ class _Generated:
     product_id: int
     users: int
     terms: list  # [(kind, start, years)] oldest first
+    # Rule 23: a tenth of them renew automatically (chosen by index: no draw of `rng`, so
+    # a seed gives the same clients as before).
+    auto_renew: bool = False
 
 
 def _generated_terms(rng, calendar, status):
@@ -198,6 +203,7 @@ def _plan_generated(rng, calendar, count, managers, product_ids):
             product_id=product_ids[0] if rng.random() < 0.6 else product_ids[1],
             users=rng.choice(USERS_CHOICES),
             terms=_generated_terms(rng, calendar, status),
+            auto_renew=index % AUTO_RENEW_EVERY == AUTO_RENEW_EVERY - 1,
         )
 
 

@@ -12,8 +12,8 @@ is the same whether computed for a scope or for everyone.
 
 from dateutil.relativedelta import relativedelta
 from django.db import connection
-from django.db.models import Value
-from django.db.models.functions import Greatest, TruncMonth
+from django.db.models import BigIntegerField, F, Value
+from django.db.models.functions import Coalesce, Greatest, TruncMonth
 
 from ..dates import window_end
 from ..models import FigureDay, FigureRow, FiguresBuckets, LicensePool
@@ -83,11 +83,18 @@ def groups_sql(subscriptions, today, months, horizon_months, *, kept=False, dry=
             # 17's "due now"), and grouping by every past month was most of this
             # statement's time at 100 000 clients.
             month=Greatest(TruncMonth("term_end"), Value(first)),
+            # Rule 17 with rule 22: what the next renewal needs, its plan's users × years
+            # (both set or neither, a constraint holds it), else its users for one year.
+            # Named `users` below: every part reads it as the licenses a renewal needs.
+            renewal_licenses=Coalesce(
+                F("renewal_users") * F("renewal_years"), F("users"),
+                output_field=BigIntegerField(),
+            ),
         )
         .order_by()
         .values_list("status", "not_renewing_reason", "client_partner_id",
-                     "client_reseller_id", "product_id", "month", "client_id", "users",
-                     "term_end")
+                     "client_reseller_id", "product_id", "month", "client_id",
+                     "renewal_licenses", "term_end")
     )
     into = f"INSERT INTO {quote(FigureRow)} ({COLUMNS}) " if kept else ""
     if scoped.query.is_empty():

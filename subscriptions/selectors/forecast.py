@@ -97,7 +97,8 @@ def pool_forecast(user, *, today=None, horizon_months=FORECAST_HORIZON_MONTHS):
     """Rule 17, per pool the user may see (PoolForecast, ordered by organization, product):
 
     - `needed`: users of every subscription the pool pays that is to renew now (one year
-      each), `companies`: their distinct clients, `missing`: max(0, needed − balance);
+      each, or its renewal plan's users × years: rule 22), `companies`: their distinct
+      clients, `missing`: max(0, needed − balance);
     - the same over the next `horizon_months` (`needed_12`, `companies_12`, `missing_12`);
     - `runs_dry`: the end date of the first of those renewals the balance cannot pay when
       they are done in end-date order (None when it pays them all).

@@ -5,7 +5,9 @@ operation:
 - clients.py: a new client, a further product;   client_import.py: clients from a file;
 - renewal.py: one renewal;   bulk_renewal.py: a selection, all or none;
 - addon.py: users added mid-term;
-- undo.py: undoing the last renewal or add-on;   not_renewing.py: the "not renewing" mark.
+- undo.py: undoing the last renewal or add-on;   not_renewing.py: the "not renewing" mark;
+- renewal_plan.py: the plan and auto-renew switch;   auto_renewal.py: run_auto_renewals
+  (its e-mails in auto_renew_notices.py).
 
 What they share, each in one place: `renewal_writer.write_renewals` writes every renewal;
 `ledger` is the one way a pool's balance moves; `locks` takes every row lock, in pk order;
@@ -44,6 +46,7 @@ from .grant import grant_licenses
 from .ledger import PoolDebit, pool_balance, record_bulk_debit
 from .not_renewing import NOT_RENEWING_CLEARED, clear_not_renewing, mark_not_renewing
 from .renewal import RenewalResult, new_term_start, refusal_for_status, renew_subscription
+from .renewal_plan import check_plan, plan_quantity, set_renewal_plan
 from .renewal_writer import PlannedRenewal, write_renewals
 from .undo import (
     UNDO_HOURS,
@@ -68,5 +71,6 @@ __all__ = [
     "plan_bulk_renewal", "plan_import", "pool_balance", "record_bulk_debit",
     "refusal_for_status",
     "renew_subscription", "renew_subscriptions", "short_pools_refusal", "shortfall_message",
+    "check_plan", "plan_quantity", "set_renewal_plan",
     "undo_last_operation", "undo_refusal", "undoable_operation", "write_renewals",
 ]

@@ -35,9 +35,10 @@ class BulkRenewalResult:
 
 
 def plan_bulk_renewal(subscriptions, *, years, today=None):
-    """Rule 13: each subscription renewed for `years` at its current users. `subscriptions`
-    carry the `with_status` annotations and their client's organizations; raises
-    OperationRefused for one that cannot be renewed. Writes nothing (the preview uses it)."""
+    """Rule 13: each subscription renewed for `years` at its current users, or with its
+    renewal plan (rule 22) when it has one. `subscriptions` carry the `with_status`
+    annotations and their client's organizations; raises OperationRefused for one that
+    cannot be renewed. Writes nothing (the preview uses it)."""
     today = today or local_today()
     check_years(years)
     lines = []
@@ -51,18 +52,23 @@ def plan_bulk_renewal(subscriptions, *, years, today=None):
             }
             raise refusal
         # Renewable means no queued renewal: the latest term is the current one.
-        users = subscription.users
+        planned = bool(subscription.renewal_users and subscription.renewal_years)
+        users, line_years = (
+            (subscription.renewal_users, subscription.renewal_years) if planned
+            else (subscription.users, years)
+        )
         start = new_term_start(subscription, subscription.status, today)
         payer = subscription.client.paying_organization
         lines.append(
             PlannedRenewal(
                 subscription=subscription,
                 start=start,
-                end=term_end(start, years),
+                end=term_end(start, line_years),
                 users=users,
-                years=years,
-                licenses=users * years,
+                years=line_years,
+                licenses=users * line_years,
                 pool_key=(payer.pk, subscription.product_id),
+                planned=planned,
             )
         )
     return lines
@@ -141,7 +147,8 @@ def short_pools_refusal(pools):
 
 @transaction.atomic
 def renew_subscriptions(*, actor, subscription_ids, years, token=None, today=None):
-    """Rule 13: renew a selection for `years` each at its current users, all or none.
+    """Rule 13: renew a selection for `years` each at its current users (or its plan,
+    rule 22), all or none.
 
     Locks as everywhere (`locks`): the subscriptions by pk, then each paying pool once, by
     pk; the pools are checked under their lock before anything is written, so a refusal
@@ -206,6 +213,7 @@ def bulk_result_summary(result):
                 "users": line.users,
                 "years": line.years,
                 "licenses": line.licenses,
+                "planned": line.planned,
             }
             for line in result.renewals
         ],

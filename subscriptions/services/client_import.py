@@ -228,6 +228,8 @@ def import_subscriptions(*, partner, rows, actor=None, debit=True, token=None, n
             term_end=row.end_date,
             users=row.users,
             years=years,
+            # Rule 23: the partner's default for its clients and its resellers'.
+            auto_renew=partner.auto_renew_new_clients,
         )
         term = Term.objects.create(
             subscription=subscription,

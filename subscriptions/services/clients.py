@@ -102,6 +102,8 @@ def _open_subscription(*, client, product, users, years, start_date, actor, clai
         term_end=end,
         users=users,
         years=years,
+        # Rule 23: the partner's default for its clients and its resellers'.
+        auto_renew=client.partner.auto_renew_new_clients,
     )
     cost = users * years
     term = Term.objects.create(

@@ -41,6 +41,8 @@ def mark_not_renewing(*, actor, subscription_id, reason, comment=""):
         not_renewing_comment=(comment or "")[:500],
         not_renewing_at=timezone.now(),
         not_renewing_by=actor,
+        # Rule 23: a subscription that will not be renewed is not renewed automatically.
+        auto_renew=False,
     )
     logger.info("not_renewing subscription=%s reason=%s actor=%s",
                 subscription.pk, reason, actor)

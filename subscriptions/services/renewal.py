@@ -64,12 +64,16 @@ def _claim_and_lock(subscription_id, *, token, actor, scope):
 
 @transaction.atomic
 def renew_subscription(
-    *, actor, subscription_id, years, users=None, token=None, today=None, scope=None
+    *, actor, subscription_id, years, users=None, token=None, today=None, scope=None,
+    note="", check=None,
 ):
     """Rule 4: renew for `years` with `users`, costing users × years licenses.
 
     `scope` (accounts.models.Scope): Subscription.DoesNotExist unless the subscription is
     in it, checked under the lock (the renewal form's POST reads nothing before).
+    `check(subscription)`: the caller's own condition, run under the lock before anything
+    is written (it raises to refuse); `users` and `years` may be callables of the locked
+    subscription (the automatic renewal reads its plan there).
     """
     today = today or local_today()
     # Re-read under the lock: a concurrent renewal of the same subscription waits here
@@ -82,6 +86,12 @@ def renew_subscription(
     refusal = refusal_for_status(subscription.status)
     if refusal:
         raise refusal
+    if check is not None:
+        check(subscription)
+    if callable(users):
+        users = users(subscription)
+    if callable(years):
+        years = years(subscription)
     if users is None:
         users = subscription.users
     check_users_years(users, years)
@@ -95,7 +105,7 @@ def renew_subscription(
         pool_id=subscription.paying_pool_id,
     )
     [written] = write_renewals(
-        [line], actor=actor, claimed=claimed,
+        [line], actor=actor, claimed=claimed, note=note,
         result={"subscription_id": subscription.pk, "term_id": None, "licenses": cost,
                 "end_date": end.isoformat()},
     )

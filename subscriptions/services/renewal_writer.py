@@ -25,6 +25,9 @@ from . import ledger
 from .idempotency import remember
 from .not_renewing import NOT_RENEWING_CLEARED
 
+# Rule 22's plan once used (docs/rules.md 22: a renewal, however made, uses it up).
+PLAN_CLEARED = {"renewal_users": None, "renewal_years": None}
+
 
 @dataclass
 class PlannedRenewal:
@@ -38,6 +41,7 @@ class PlannedRenewal:
     licenses: int
     pool_key: tuple[int, int]  # (paying organization id, product id)
     pool_id: int | None = None  # the paying pool when known (None: found or created)
+    planned: bool = False  # rule 22: users and years from the subscription's plan
 
 
 @dataclass
@@ -60,12 +64,14 @@ def renewed_columns(subscription, *, start, end, users, years):
         "years": years,
         # Rule 15: renewing it proves the "not renewing" mark wrong.
         **NOT_RENEWING_CLEARED,
+        # Rule 22: the plan was for this renewal; the next one is planned afresh.
+        **PLAN_CLEARED,
     }
 
 
 RENEWED_FIELDS = [
     "previous_term_start", "previous_term_end", "previous_users", "previous_years",
-    "term_start", "term_end", "users", "years", *NOT_RENEWING_CLEARED,
+    "term_start", "term_end", "users", "years", *NOT_RENEWING_CLEARED, *PLAN_CLEARED,
 ]
 
 
@@ -165,7 +171,7 @@ WITH debit AS (
         previous_users = users, previous_years = years,
         term_start = %(start)s, term_end = %(end)s, users = %(users)s, years = %(years)s,
         not_renewing_reason = NULL, not_renewing_comment = '', not_renewing_at = NULL,
-        not_renewing_by_id = NULL
+        not_renewing_by_id = NULL, renewal_users = NULL, renewal_years = NULL
     FROM new_term
     WHERE subscriptions_subscription.id = %(subscription)s
 ), ledger AS (

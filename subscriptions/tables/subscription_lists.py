@@ -81,6 +81,8 @@ class SubscriptionRowsTable(FastRowsMixin, tables.Table):
             "class": lambda record: STATUS_ROW_CLASSES.get(record.status, ""),
             # Rule 15: a marked row keeps its status and colour, plus this marker.
             "data-not-renewing": lambda record: "1" if record.not_renewing_reason else None,
+            # Rule 23: it renews by itself when it falls due.
+            "data-auto-renew": lambda record: "1" if record.auto_renew else None,
         }
 
     def __init__(self, *args, can_manage=False, **kwargs):
@@ -89,7 +91,7 @@ class SubscriptionRowsTable(FastRowsMixin, tables.Table):
 
     def render_status(self, value, record):
         # Five badges, each translated once per table rather than once per row.
-        key = (value, bool(record.not_renewing_reason))
+        key = (value, bool(record.not_renewing_reason), bool(record.auto_renew))
         badges = self.__dict__.setdefault("_badges", {})
         if key not in badges:
             badges[key] = status_badge(value)
@@ -99,6 +101,13 @@ class SubscriptionRowsTable(FastRowsMixin, tables.Table):
                     "</span>",
                     badges[key],
                     _("Not renewing"),
+                )
+            if record.auto_renew:
+                badges[key] = format_html(
+                    '{} <span class="badge text-bg-info" data-testid="auto-renew-badge">'
+                    '<span aria-hidden="true">⟳</span> {}</span>',
+                    badges[key],
+                    _("Auto-renew"),
                 )
         return badges[key]
 

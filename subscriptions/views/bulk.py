@@ -66,6 +66,16 @@ def _years_changed_message(years):
     ) % figures({"years": years})
 
 
+def plans_shown(selection):
+    """The renewal plans (rule 22) of the selection, as the preview shows them: OK renews
+    only if they are still these (a plan changed meanwhile shows the preview again)."""
+    return ",".join(
+        f"{s.pk}:{s.renewal_users}x{s.renewal_years}"
+        for s in sorted(selection, key=lambda s: s.pk)
+        if s.renewal_users and s.renewal_years
+    )
+
+
 def _bulk_done_message(count, licenses):
     return ngettext(
         "%(count)s subscription renewed — %(licenses)s licenses debited.",
@@ -105,6 +115,10 @@ def bulk_renew(request):
                 notice = _years_changed_message(selected)
             years, confirming = selected, False
     if years_error:
+        confirming = False
+    if confirming and request.POST.get("plans", "") != plans_shown(selection):
+        notice = _("Nothing was renewed: a renewal plan changed since the preview. Check "
+                   "the preview again, then press OK.")
         confirming = False
     if not selection:
         messages.warning(request, _("Select at least one subscription to renew."))
@@ -165,6 +179,8 @@ def bulk_renew(request):
             "notice": notice,
             "years_error": years_error,
             "token": issue_token(request.user),
+            "plans": plans_shown(selection),
+            "planned": preview is not None and any(line.planned for line in preview.renewals),
         },
         status=status,
     )

@@ -17,8 +17,10 @@ from portal.numbers import figures
 
 from .. import selectors, services
 from ..forms import ClientForm
-from ..models import Product, Term
+from ..models import AutoRenewClaim, Product, Term
 from ..models_addon import TermChange
+from ..notes import AUTO_RENEWAL
+from ..selectors.plans import next_renewal
 from ..selectors.scope import Visible
 from ..services.idempotency import issue_token
 from ..tables import STATUS_ROW_CLASSES, status_badge
@@ -51,8 +53,17 @@ def client_detail(request, pk):
         changes_of.setdefault(change.term_id, []).append(change)
     for term in terms:
         term.change_lines = changes_of.get(term.pk, [])
+    # Rule 23: which renewals the daily run made, told apart on the record.
+    automatic = set(
+        AutoRenewClaim.objects.filter(subscription__client=client, term__isnull=False)
+        .values_list("term_id", flat=True)
+    )
+    for term in terms:
+        term.automatic = term.pk in automatic
     now = timezone.now()
-    movements = visible.movements().filter(subscription__client=client)[:200]
+    movements = list(visible.movements().filter(subscription__client=client)[:200])
+    for movement in movements:
+        movement.automatic = movement.note == AUTO_RENEWAL
     for subscription in subscriptions:
         subscription.status_badge = status_badge(subscription.status)
         subscription.renewable = subscription.status in selectors.Status.RENEWABLE
@@ -67,6 +78,7 @@ def client_detail(request, pk):
         )
         subscription.undo_kind = operation.kind if operation else None
         subscription.markable = subscription.status in selectors.Status.TO_RENEW
+        subscription.next = next_renewal(subscription)
     back_url, back_label, navigation_tab = back_to_list(request)
     return render(
         request,

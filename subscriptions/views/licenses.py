@@ -17,6 +17,7 @@ from .. import services
 from ..filtersets import MovementFilterSet
 from ..forms import AllocationForm
 from ..selectors import pool_page
+from ..selectors.plans import auto_renew_due
 from ..selectors.scope import Visible
 from ..services.idempotency import issue_token
 from ..tables import MovementTable
@@ -70,6 +71,7 @@ def licenses(request):
             "allocation_form": allocation_form,
             "per_page_choices": PER_PAGE_CHOICES,
             "shortfall": pools.rows,
+            "auto_renew_due": auto_renew_due(request.user),
         },
     )
 

@@ -106,7 +106,11 @@ def renew(request, pk):
     subscription = visible_subscription_or_404(request.user, pk)
     client = subscription.client
     payer = client.paying_organization
-    initial = {"years": 1, "users": subscription.current_users}
+    # Rule 22: the renewal plan, when there is one, fills the form.
+    if subscription.renewal_users and subscription.renewal_years:
+        initial = {"years": subscription.renewal_years, "users": subscription.renewal_users}
+    else:
+        initial = {"years": 1, "users": subscription.current_users}
 
     if request.method == "POST":
         form.for_client(client)

@@ -70,6 +70,9 @@ EXPECTED = {
     # Rules 14 and 15: no token / no reason re-renders the page with a message.
     "cancel_renewal": row(default=(200, 200), viewer=(403, 403), other=(404, 404)),
     "not_renewing": row(default=(200, 200), viewer=(403, 403), other=(404, 404)),
+    # Rules 22-23: an empty POST is the form with nothing ticked or typed (no plan, no
+    # auto-renew), saved like any other.
+    "renewal_plan": row(default=(200, 302), viewer=(403, 403), other=(404, 404)),
     # A reseller has no resellers to allocate to.
     "allocate": row(default=(200, 200), viewer=(403, 403), reseller=(403, 403)),
     # No selection: back to the list with a message.
@@ -191,7 +194,7 @@ def world(
 def url_for(name, pattern, world):
     if name in {"client_detail"}:
         return reverse(name, args=[world["client"].pk])
-    if name in {"renew", "add_users", "cancel_renewal", "not_renewing"}:
+    if name in {"renew", "add_users", "cancel_renewal", "not_renewing", "renewal_plan"}:
         return reverse(name, args=[world["subscription"].pk])
     if name and name.startswith("account_user_") and name != "account_user_invite":
         return reverse(name, args=[world["member"].pk])

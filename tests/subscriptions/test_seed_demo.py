@@ -354,3 +354,16 @@ def test_the_demo_clients_are_clients_since_their_first_term(seeded, client):
 
 def test_generated_clients_are_clients_since_their_first_term(generated):
     assert _since_other_than_first_term(generated) == {}
+
+
+def test_a_tenth_of_generated_clients_renew_automatically_and_their_pools_pay_the_run(
+    generated,
+):
+    auto = Subscription.objects.filter(client__in=generated, auto_renew=True)
+    assert auto.count() == 200
+    out = io.StringIO()
+    call_command("run_auto_renewals", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert sum(line.startswith("renewed ") for line in lines) > 0
+    assert not any(line.startswith("refused ") for line in lines)
+    assert "Ledger consistent" in check_ledger()

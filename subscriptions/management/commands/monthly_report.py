@@ -17,7 +17,7 @@ from subscriptions.reports import monthly_report
 COLUMNS = (
     "partner", "partner_id", "product", "renewals", "new_subscriptions", "imported",
     "licenses_consumed", "marked_not_renewing", "not_renewing_ending", "addons",
-    "addon_licenses",
+    "addon_licenses", "automatic_renewals",
 )
 TOTALS = COLUMNS[3:]
 
@@ -63,7 +63,7 @@ class Command(BaseCommand):
     def _table(self, label, lines):
         headers = ("Partner", "Product", "Renewals", "New", "Imported", "Licenses consumed",
                    "Not renewing (marked)", "Not renewing (ending)", "Add-ons",
-                   "Add-on licenses")
+                   "Add-on licenses", "Automatic renewals")
         rows = [
             (line["partner"], line["product"], *(str(line[key]) for key in TOTALS))
             for line in lines
