@@ -250,6 +250,8 @@ class TermKind(models.TextChoices):
     CREATION = "creation", _("Creation")
     RENEWAL = "renewal", _("Renewal")
     IMPORT = "import", _("Import")
+    # Rule 20: from the day after a term's end (or today, once expired) to a common date.
+    COTERM = "coterm", _("Co-term extension")
 
 
 class Term(models.Model):
@@ -342,6 +344,7 @@ class MovementKind(models.TextChoices):
     RENEWAL = "renewal", _("Renewal")
     IMPORT = "import", _("Import")
     REVERSAL = "reversal", _("Reversal")
+    COTERM = "coterm", _("Co-terming")
 
 
 class LicenseMovementQuerySet(models.QuerySet):
@@ -567,3 +570,8 @@ class FiguresState(models.Model):
 
     def __str__(self):
         return f"{self.as_of} ({self.window_months})"
+
+
+# New models live in their own modules (string references, no import of this one), loaded
+# here so that Django registers them with the app.
+from .models_coterm import CoTermDebit, CoTerming, CoTermExtension  # noqa: E402,F401

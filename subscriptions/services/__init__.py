@@ -4,7 +4,8 @@ operation:
 - grant.py: publisher → partner credits;   allocation.py: partner ↔ reseller transfers;
 - clients.py: a new client, a further product;   client_import.py: clients from a file;
 - renewal.py: one renewal;   bulk_renewal.py: a selection, all or none;
-- undo.py: cancelling the latest renewal;   not_renewing.py: the "not renewing" mark.
+- undo.py: cancelling the latest renewal;   not_renewing.py: the "not renewing" mark;
+- coterm.py: a client's subscriptions aligned on one end date (rule 20).
 
 What they share, each in one place: `renewal_writer.write_renewals` writes every renewal;
 `ledger` is the one way a pool's balance moves; `locks` takes every row lock, in pk order;
@@ -36,6 +37,7 @@ from .client_import import (
     shortfall_message,
 )
 from .clients import add_subscription, create_client
+from .coterm import CotermResult, coterm_subscriptions
 from .errors import MAX_QUANTITY, MAX_USERS, MAX_YEARS, AlreadyDone, OperationRefused
 from .grant import grant_licenses
 from .ledger import PoolDebit, pool_balance, record_bulk_debit
@@ -48,9 +50,9 @@ __all__ = [
     "BULK_MAX", "GIVE", "MAX_IMPORT_YEARS", "MAX_QUANTITY", "MAX_USERS", "MAX_YEARS",
     "NOT_RENEWING_CLEARED", "TAKE", "UNDO_HOURS",
     "AlreadyDone", "BulkRenewalResult", "ImportPlan", "ImportRefused", "ImportResult",
-    "ImportRow", "OperationRefused", "PlannedRenewal", "PoolDebit", "RenewalResult",
+    "ImportRow", "CotermResult", "OperationRefused", "PlannedRenewal", "PoolDebit", "RenewalResult",
     "add_subscription", "allocate_licenses", "bulk_renewal_preview", "bulk_result_summary",
-    "cancel_renewal", "clear_not_renewing", "create_client", "grant_licenses",
+    "cancel_renewal", "clear_not_renewing", "coterm_subscriptions", "create_client", "grant_licenses",
     "import_subscriptions", "mark_not_renewing", "new_term_start", "plan_bulk_renewal",
     "plan_import", "pool_balance", "record_bulk_debit", "refusal_for_status",
     "renew_subscription", "renew_subscriptions", "short_pools_refusal", "shortfall_message",
