@@ -574,4 +574,4 @@ class FiguresState(models.Model):
 
 # New models live in their own modules (string references, no import of this one), loaded
 # here so that Django registers them with the app.
-from .models_coterm import CoTermDebit, CoTerming, CoTermExtension  # noqa: E402,F401
+from .models_coterm import CoTermDebit, CoTermExtension, CoTerming  # noqa: E402,F401

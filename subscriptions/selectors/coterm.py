@@ -15,6 +15,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from ..dates import local_today, span_cost, term_end, whole_years_covered
@@ -152,7 +153,7 @@ def end_date_error(end, ends, *, today):
         return _(
             "Choose a date at most 12 months after the latest end of the client’s current "
             "terms: %(limit)s at the latest."
-        ) % {"limit": limit.isoformat()}
+        ) % {"limit": formats.date_format(limit, "SHORT_DATE_FORMAT")}
     if end not in ends and not is_month_end(end):
         return _("Choose one of the client’s end dates or the last day of a month.")
     return None

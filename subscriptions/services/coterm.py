@@ -22,8 +22,8 @@ from ..dates import local_today
 from ..models import (
     Client,
     CoTermDebit,
-    CoTerming,
     CoTermExtension,
+    CoTerming,
     LicensePool,
     MovementKind,
     Subscription,

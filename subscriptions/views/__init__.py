@@ -4,6 +4,7 @@
 - `clients`: a client's record and the creation of a client;
 - `renewal`: renewing one subscription;
 - `bulk`: bulk renewal (rule 13);
+- `coterm`: aligning a client's end dates (rule 20);
 - `licenses`: the licenses page and allocation to resellers;
 - `undo`: undoing a renewal (rule 14) and the "not renewing" mark (rule 15);
 - `imports`: the client import page;

@@ -4,6 +4,7 @@ of a client with its first subscription."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -44,7 +45,11 @@ def client_detail(request, pk):
         if term.cancelled_at is None:
             latest_live[term.subscription_id] = term
     now = timezone.now()
-    movements = visible.movements().filter(subscription__client=client)[:200]
+    # A co-terming's debit pays for several subscriptions: it names the client through
+    # its group, not through one subscription.
+    movements = visible.movements().filter(
+        Q(subscription__client=client) | Q(coterm_debit__coterming__client=client)
+    )[:200]
     for subscription in subscriptions:
         subscription.status_badge = status_badge(subscription.status)
         subscription.renewable = subscription.status in selectors.Status.RENEWABLE

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from subscriptions import services
 from subscriptions.models import (
     CoTermDebit,
-    CoTerming,
     CoTermExtension,
+    CoTerming,
     LicenseMovement,
     LicensePool,
     MovementKind,
