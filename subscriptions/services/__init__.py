@@ -37,7 +37,7 @@ from .client_import import (
     shortfall_message,
 )
 from .clients import add_subscription, create_client
-from .coterm import CotermResult, coterm_subscriptions
+from .coterm import CotermResult, coterm_subscriptions, simulate_coterm
 from .errors import MAX_QUANTITY, MAX_USERS, MAX_YEARS, AlreadyDone, OperationRefused
 from .grant import grant_licenses
 from .ledger import PoolDebit, pool_balance, record_bulk_debit
@@ -57,5 +57,6 @@ __all__ = [
     "import_subscriptions", "mark_not_renewing", "new_term_start", "plan_bulk_renewal",
     "plan_import", "pool_balance", "record_bulk_debit", "refusal_for_status",
     "renew_subscription", "renew_subscriptions", "short_pools_refusal", "shortfall_message",
+    "simulate_coterm",
     "undo_refusal", "undoable_term", "write_renewals",
 ]

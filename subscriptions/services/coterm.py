@@ -30,7 +30,14 @@ from ..models import (
     Term,
     TermKind,
 )
-from ..selectors.coterm import CotermPlan, end_date_error, plan_lines, pool_totals
+from ..selectors.coterm import (
+    CotermPlan,
+    client_subscriptions,
+    coterm_preview,
+    end_date_error,
+    plan_lines,
+    pool_totals,
+)
 from . import idempotency, ledger, locks
 from .errors import OperationRefused
 from .renewal_writer import RENEWED_FIELDS, renewed_columns
@@ -109,6 +116,27 @@ def short_pools_refusal(pools):
     )
 
 
+def _not_the_clients():
+    return OperationRefused(
+        _("A selected subscription is not one of this client’s."),
+        field="subscriptions", code="not_found",
+    )
+
+
+def simulate_coterm(client, *, end, subscription_ids=None, today=None):
+    """What `coterm_subscriptions` would do now (a dry run): the same checks and
+    refusals, nothing locked or written. `subscription_ids` None: every one."""
+    today = today or local_today()
+    subscriptions = client_subscriptions(client, today=today)
+    chosen = None if subscription_ids is None else chosen_ids(subscription_ids)
+    if chosen is not None and not chosen <= {subscription.pk for subscription in subscriptions}:
+        raise _not_the_clients()
+    check_end(end, subscriptions, today=today)
+    return coterm_preview(
+        client, end=end, chosen=chosen, today=today, subscriptions=subscriptions
+    )
+
+
 def _lock(client_id, *, today):
     """The client (scope checked by the caller) and all its subscriptions, locked in pk
     order, with their status as they are under the lock."""
@@ -154,10 +182,7 @@ def coterm_subscriptions(*, actor, client_id, end, subscription_ids, token=None,
     chosen = chosen_ids(subscription_ids)
     client, subscriptions = _lock(client_id, today=today)
     if not chosen <= {subscription.pk for subscription in subscriptions}:
-        raise OperationRefused(
-            _("A selected subscription is not one of this client’s."),
-            field="subscriptions", code="not_found",
-        )
+        raise _not_the_clients()
     check_end(end, subscriptions, today=today)
     lines = plan_lines(subscriptions, end=end, chosen=chosen, today=today)
     plan = CotermPlan(end=end, lines=lines, pools=pool_totals(lines, client))
