@@ -1,6 +1,9 @@
 """The publisher's monthly report, per partner and product (`manage.py monthly_report`):
 renewals done and licenses consumed, and the subscriptions marked "not renewing" (rule 15).
 
+Co-terming (rule 20) is counted apart: `coterm_extensions`, the extension terms it wrote
+during the month (an undone one not counted); what they cost is in `licenses_consumed`.
+
 Not renewing is counted two ways, both for the subscriptions that carry the mark when the
 report runs (the portal keeps the current mark only: a mark removed, or cleared by a
 renewal, leaves no trace, so a month reported again later may count fewer):
@@ -31,6 +34,7 @@ CONSUMING_KINDS = (
     MovementKind.RENEWAL,
     MovementKind.IMPORT,
     MovementKind.REVERSAL,
+    MovementKind.COTERM,
 )
 
 
@@ -45,6 +49,7 @@ class ReportLine:
     licenses_consumed: int = 0
     marked_not_renewing: int = 0
     not_renewing_ending: int = 0
+    coterm_extensions: int = 0
 
     def as_dict(self):
         return asdict(self)
@@ -76,6 +81,7 @@ def monthly_report(month: datetime.date):
             renewals=Count("pk", filter=Q(kind=TermKind.RENEWAL)),
             creations=Count("pk", filter=Q(kind=TermKind.CREATION)),
             imports=Count("pk", filter=Q(kind=TermKind.IMPORT)),
+            coterm_extensions=Count("pk", filter=Q(kind=TermKind.COTERM)),
         )
         .order_by()
     )
@@ -84,6 +90,7 @@ def monthly_report(month: datetime.date):
         entry.renewals = row["renewals"]
         entry.new_subscriptions = row["creations"]
         entry.imported = row["imports"]
+        entry.coterm_extensions = row["coterm_extensions"]
     movements = (
         LicenseMovement.objects.filter(
             created_at__gte=start, created_at__lt=stop, kind__in=CONSUMING_KINDS

@@ -1,7 +1,8 @@
 """`manage.py monthly_report [--month YYYY-MM] [--format table|csv|json]`: for the
 publisher, per partner and product in one month (by default the last complete month):
 renewals done, licenses consumed, and subscriptions marked "not renewing" — marked during
-the month, and marked with a term ending in the month (see `subscriptions.reports`)."""
+the month, and marked with a term ending in the month — and co-term extensions (see
+`subscriptions.reports`)."""
 
 import csv
 import datetime
@@ -15,7 +16,7 @@ from subscriptions.reports import monthly_report
 
 COLUMNS = (
     "partner", "partner_id", "product", "renewals", "new_subscriptions", "imported",
-    "licenses_consumed", "marked_not_renewing", "not_renewing_ending",
+    "licenses_consumed", "marked_not_renewing", "not_renewing_ending", "coterm_extensions",
 )
 TOTALS = COLUMNS[3:]
 
@@ -32,7 +33,8 @@ class Command(BaseCommand):
         "Per partner and product, for one month: renewals done, new and imported "
         "subscriptions, licenses consumed, and subscriptions marked not renewing "
         "(marked_not_renewing: marked during the month; not_renewing_ending: marked, term "
-        "ending in the month; both count the marks standing when the report runs)."
+        "ending in the month; both count the marks standing when the report runs), and the "
+        "co-term extensions written during the month (coterm_extensions)."
     )
 
     def add_arguments(self, parser):
@@ -59,7 +61,7 @@ class Command(BaseCommand):
 
     def _table(self, label, lines):
         headers = ("Partner", "Product", "Renewals", "New", "Imported", "Licenses consumed",
-                   "Not renewing (marked)", "Not renewing (ending)")
+                   "Not renewing (marked)", "Not renewing (ending)", "Co-term extensions")
         rows = [
             (line["partner"], line["product"], *(str(line[key]) for key in TOTALS))
             for line in lines
