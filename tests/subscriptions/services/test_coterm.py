@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from subscriptions import services
 from subscriptions.models import (
@@ -29,6 +30,13 @@ from .helpers import TODAY, balance, ledger_sum, snapshot, status_of
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The refusals' sentences are read in English here (the views' tests read French)."""
+    with translation.override("en"):
+        yield
 
 
 def check_ledger():
