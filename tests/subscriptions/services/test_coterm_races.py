@@ -1,11 +1,13 @@
 """Rule 20 under real concurrency (PostgreSQL, threads with their own connections): a
 co-terming against a bulk renewal sharing a pool — never an overdraft, never a double
-debit, every ledger line adding up."""
+debit, every ledger line adding up; and the dashboard's figures kept on PostgreSQL
+following a co-terming."""
 
 import datetime
 
 from subscriptions import services
 from subscriptions.models import LicensePool, Subscription, Term
+from subscriptions.selectors.figures import scope_figures
 from subscriptions.services import OperationRefused
 from tests.helpers.markers import racing
 from tests.subscriptions.test_concurrency import (
@@ -96,3 +98,31 @@ def test_one_subscription_in_both_is_extended_or_renewed_never_both(
     pool = LicensePool.objects.get(organization=alpha, product=tbox)
     assert pool.balance == 100 - won.licenses
     assert_ledger_consistent()
+
+
+def test_the_dashboards_kept_figures_follow_a_co_terming(
+    settings, alpha, tbox, grant, make_subscription, partner_user, staff, today
+):
+    settings.KEPT_FIGURES = True
+    soon, later = _family(make_subscription, alpha, tbox, today)
+    lapsed = make_subscription(alpha, tbox, start=today - 400 * DAY, end=today - 10 * DAY,
+                               users=2, client=soon.client)
+    grant(alpha, tbox, 100)
+    before = scope_figures(partner_user)
+    assert before.companies_to_renew == 1
+
+    services.coterm_subscriptions(
+        actor=partner_user, client_id=soon.client_id, end=later.term_end,
+        subscription_ids=[soon.pk, later.pk, lapsed.pk],
+    )
+
+    for user in (partner_user, staff):
+        kept = scope_figures(user)
+        settings.KEPT_FIGURES = False
+        computed = scope_figures(user)
+        settings.KEPT_FIGURES = True
+        assert kept == computed
+    after = scope_figures(partner_user)
+    # Extended, the expiring one is renewed and the expired one current: none to renew.
+    assert after.companies_to_renew == 0
+    assert after.counts != before.counts
