@@ -54,6 +54,8 @@ class CotermLine:
 
     subscription: Subscription
     left_out: str | None = None
+    # Ticked (or nothing said): extended whenever rule 20 allows it for the date shown.
+    chosen: bool = True
     start: datetime.date | None = None
     end: datetime.date | None = None
     users: int = 0
@@ -76,6 +78,11 @@ class CotermLine:
     @property
     def reason(self):
         return None if self.extended else left_out_text(self.left_out)
+
+    @property
+    def choosable(self):
+        """Whether ticking it can extend it: to this date, or to another one."""
+        return self.left_out in (None, LeftOut.ENDS_LATER, LeftOut.NOT_CHOSEN)
 
 
 @dataclass
@@ -210,11 +217,12 @@ def plan_lines(subscriptions, *, end, chosen=None, today):
     ticked (None: every one)."""
     lines = []
     for subscription in subscriptions:
+        ticked = chosen is None or subscription.pk in chosen
         reason = _left_out(subscription, end)
-        if reason is None and chosen is not None and subscription.pk not in chosen:
+        if reason is None and not ticked:
             reason = LeftOut.NOT_CHOSEN
         if reason:
-            lines.append(CotermLine(subscription, left_out=reason))
+            lines.append(CotermLine(subscription, left_out=reason, chosen=ticked))
             continue
         if subscription.status == Status.EXPIRED:
             start = today
