@@ -137,7 +137,10 @@ def latest_allowed(ends):
     """The last date a co-terming may align on (the module's docstring), or None."""
     if not ends:
         return None
-    return term_end(max(ends) + DAY, 1)
+    try:
+        return term_end(max(ends) + DAY, 1)
+    except OverflowError:
+        return datetime.date.max
 
 
 def month_end(day):

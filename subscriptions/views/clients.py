@@ -42,6 +42,8 @@ def client_detail(request, pk):
     # Rule 14, from the terms already read: the latest live term of each subscription.
     latest_live = {}
     for term in terms:
+        # A co-term extension is a span of days (rule 20), not whole years.
+        term.days = (term.end_date - term.start_date).days + 1
         if term.cancelled_at is None:
             latest_live[term.subscription_id] = term
     now = timezone.now()

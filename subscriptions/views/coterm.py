@@ -65,10 +65,13 @@ def _done(request, client, result):
     return redirect("client_detail", client.pk)
 
 
-def _requested_end(data, ends, today):
+def _requested_end(data, ends, today, *, required=False):
     """(the date asked for, its error): another date typed wins over the list's; none
-    asked: the default date (rule 20's latest current end, or the first allowed)."""
+    asked: the default date (rule 20's latest current end, or the first allowed), unless
+    `required` (OK always names the date its preview showed)."""
     raw = (data.get("other_end") or "").strip() or (data.get("end") or "").strip()
+    if not raw and required:
+        return None, _("Choose the common end date.")
     if not raw:
         return simulator.default_end(ends, today=today), None
     end = parse_date(raw)
@@ -104,7 +107,7 @@ def coterm(request, pk):
     subscriptions = simulator.client_subscriptions(client, today=today)
     ends = simulator.current_ends(subscriptions)
     data = request.POST if request.method == "POST" else request.GET
-    end, end_error = _requested_end(data, ends, today)
+    end, end_error = _requested_end(data, ends, today, required=request.method == "POST")
     chosen = _chosen(data, subscriptions)
     error, status = None, 200
     if request.method == "POST" and end_error is None:

@@ -155,6 +155,28 @@ def test_a_date_rule_20_refuses_is_an_error_at_the_field_in_french(
     assert ledger_state() == before
 
 
+def test_ok_without_a_date_is_refused_at_the_field(browse, family, partner_user):
+    page = browse(partner_user, language="fr")
+    data = hidden_fields(page.get(family.url), "coterm-form")
+    before = ledger_state()
+
+    response = page.post(family.url, {**data, "end": ""})
+
+    assert field_has_error(response, "end")
+    assert "Choisissez l’échéance commune." in visible_text(response)
+    assert ledger_state() == before
+
+
+def test_the_record_shows_an_extension_in_days(browse, family, partner_user, today):
+    page = browse(partner_user)
+    page.post(family.url, hidden_fields(page.get(family.url), "coterm-form"))
+
+    record = text_of(page.get(f"/clients/{family.client.pk}/"))
+
+    # The expired one, from today to the TSend's end: 101 days for 2 users.
+    assert "Co-term extension" in record and "2 users, 101 days" in record
+
+
 def test_a_date_neither_an_end_nor_a_month_end_is_refused(browse, family, partner_user, today):
     day = today + 45 * DAY
     if day == month_end(day):
