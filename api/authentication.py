@@ -1,4 +1,5 @@
-"""`Authorization: Token KEY`, looked up by the key's hash (keys are never stored)."""
+"""`Authorization: Bearer KEY` (or `Token KEY`, the portal's first spelling), looked up by
+the key's hash (keys are never stored)."""
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,10 +11,12 @@ from .models import ApiToken, hash_key
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Token"
+    # Bearer is what generated clients send (the schema declares HTTP bearer).
+    keywords = (b"token", b"bearer")
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).split()
-        if not header or header[0].lower() != self.keyword.lower().encode():
+        if not header or header[0].lower() not in self.keywords:
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Invalid token header."))
@@ -46,8 +49,8 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": 'Token-based authentication: "Token <key>".',
+            "type": "http",
+            "scheme": "bearer",
+            "description": 'A key from API tokens: "Authorization: Bearer <key>" '
+            '("Token <key>" is accepted too).',
         }

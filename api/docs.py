@@ -1,7 +1,24 @@
 """The API's browsable documentation (/api/docs/)."""
 
+from django.conf import settings
 from django.http import HttpResponse
-from drf_spectacular.views import SpectacularSwaggerSplitView
+from django.utils import translation
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SCHEMA_KWARGS, SpectacularAPIView, SpectacularSwaggerSplitView
+
+
+class Schema(SpectacularAPIView):
+    """The OpenAPI schema, in English whatever the caller's Accept-Language (a generated
+    client must not change with the language of whoever fetched the schema); `?lang=fr`
+    asks for the French descriptions."""
+
+    @extend_schema(**SCHEMA_KWARGS)
+    def get(self, request, *args, **kwargs):
+        language = request.GET.get("lang")
+        if language not in {code for code, _name in settings.LANGUAGES}:
+            language = "en"
+        with translation.override(language):
+            return self._get_schema_response(request)
 
 
 class SwaggerPage(SpectacularSwaggerSplitView):

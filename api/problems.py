@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
@@ -38,6 +39,21 @@ def problem_response(status_code, *, code, title, detail=None, headers=None, **e
         content_type=PROBLEM_CONTENT_TYPE,
         headers=headers,
     )
+
+
+# A title per kind of error that says what happened without the particulars (DRF's
+# default messages hold placeholders such as "{method}", filled in only in the detail).
+TITLES = {
+    "method_not_allowed": _lazy("This method is not allowed here."),
+    "unsupported_media_type": _lazy("This media type is not supported."),
+    "not_acceptable": _lazy("The requested format is not available."),
+    "parse_error": _lazy("The request body could not be read."),
+    "not_authenticated": _lazy("Authentication credentials were not provided."),
+    "authentication_failed": _lazy("The authentication credentials are incorrect."),
+    "permission_denied": _lazy("You do not have permission to perform this action."),
+    "not_found": _lazy("Not found."),
+    "throttled": _lazy("Too many requests were made."),
+}
 
 
 def _messages(errors):
@@ -100,7 +116,7 @@ def problem_exception_handler(exc, context):
     return problem_response(
         response.status_code,
         code=str(code),
-        title=str(getattr(exc, "default_detail", "Error")),
+        title=str(TITLES.get(str(code), getattr(exc, "default_detail", _("Error")))),
         detail=detail,
         headers=headers,
     )

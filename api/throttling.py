@@ -15,6 +15,7 @@ one indexed range delete, so the table holds about the clients of the last windo
 
 import hashlib
 import math
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
@@ -55,6 +56,33 @@ def count_call(key, now, duration):
     return calls, window_end
 
 
+@dataclass(frozen=True)
+class RateLimit:
+    """Where a client stands after its call: what its window allows, what is left of it,
+    and in how many seconds the window ends (the `RateLimit-*` headers)."""
+
+    limit: int
+    remaining: int
+    reset: int
+
+
+class RateLimitHeadersMiddleware:
+    """Every API answer a call was counted for says where the client stands, so that an
+    integration slows down before it is refused rather than after."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        rate_limit = getattr(request, "rate_limit", None)
+        if rate_limit is not None:
+            response["RateLimit-Limit"] = str(rate_limit.limit)
+            response["RateLimit-Remaining"] = str(rate_limit.remaining)
+            response["RateLimit-Reset"] = str(rate_limit.reset)
+        return response
+
+
 class PerTokenRateThrottle(SimpleRateThrottle):
     """Calls per token (per user when signed in by session), `API_RATE` (e.g. 600/min).
 
@@ -75,6 +103,12 @@ class PerTokenRateThrottle(SimpleRateThrottle):
             return True
         self.now = self.timer()
         calls, self.window_end = count_call(self.key, self.now, self.duration)
+        # Kept on Django's request, which the headers' middleware sees (DRF's wraps it).
+        request._request.rate_limit = RateLimit(
+            limit=self.num_requests,
+            remaining=max(self.num_requests - calls, 0),
+            reset=self.wait(),
+        )
         return calls <= self.num_requests
 
     def wait(self):

@@ -1,11 +1,13 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from . import account_views, views
-from .docs import SwaggerPage
+from .docs import Schema, SwaggerPage
 
-router = DefaultRouter(trailing_slash=True)
+# The slash is optional: a client that leaves it out reaches the same endpoint (a
+# redirect would have it resend a POST as a GET).
+router = DefaultRouter()
+router.trailing_slash = "/?"
 router.include_root_view = False
 router.register("clients", views.ClientViewSet, basename="api-client")
 router.register("subscriptions", views.SubscriptionViewSet, basename="api-subscription")
@@ -21,7 +23,7 @@ urlpatterns = [
         name="revoke_api_token",
     ),
     path("api/v1/", include(router.urls)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", Schema.as_view(), name="api-schema"),
     path(
         "api/docs/",
         SwaggerPage.as_view(

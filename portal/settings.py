@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.PrivateAnswersMiddleware",
+    "api.throttling.RateLimitHeadersMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged during login into the answer.
     "axes.middleware.AxesMiddleware",

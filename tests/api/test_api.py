@@ -410,3 +410,54 @@ def test_racing_requests_with_one_idempotency_key_debit_once(
     assert all(body == answers[0][1] for _status, body in answers)
     assert balance(alpha, tbox) == 96
     assert Term.objects.filter(subscription=subscription, kind="renewal").count() == 1
+
+
+def test_a_key_sent_as_a_bearer_token_works_like_token(partner_user, alpha, tbox,
+                                                       make_subscription):
+    subscription = make_subscription(alpha, tbox)
+    _token, key = ApiToken.issue(partner_user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert [row["id"] for row in client.get("/api/v1/subscriptions/").json()["results"]] == [
+        subscription.pk
+    ]
+    client.credentials(HTTP_AUTHORIZATION="Bearer not-a-key")
+    assert client.get("/api/v1/subscriptions/").status_code == 401
+
+
+def test_the_schema_declares_http_bearer_a_generated_client_uses_as_is(db):
+    schema = APIClient().get("/api/schema/?format=json").json()
+    assert schema["components"]["securitySchemes"]["tokenAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": 'A key from API tokens: "Authorization: Bearer <key>" '
+        '("Token <key>" is accepted too).',
+    }
+
+
+def test_a_key_whose_request_was_invalid_stores_nothing_and_serves_the_corrected_one(
+    partner_user, alpha, tbox, grant, expiring, api_for
+):
+    subscription = expiring(alpha, tbox, users=2)
+    grant(alpha, tbox, 10)
+    client, key = api_for(partner_user), str(uuid.uuid4())
+    assert _renew(client, subscription, key, years=9).status_code == 400
+    corrected = _renew(client, subscription, key, years=1)
+    assert corrected.status_code == 201
+    assert corrected["Idempotent-Replayed"] == "false"
+    assert balance(alpha, tbox) == 8
+
+
+def test_a_refusal_is_stored_with_its_key_and_answered_again(
+    partner_user, alpha, tbox, grant, expiring, api_for
+):
+    subscription = expiring(alpha, tbox, users=5)
+    grant(alpha, tbox, 3)
+    client, key = api_for(partner_user), str(uuid.uuid4())
+    assert _renew(client, subscription, key).status_code == 409
+    grant(alpha, tbox, 10)
+    again = _renew(client, subscription, key)
+    assert again.status_code == 409
+    assert again["Idempotent-Replayed"] == "true"
+    assert balance(alpha, tbox) == 13
+    assert _renew(client, subscription).status_code == 201

@@ -242,6 +242,20 @@ def test_the_schema_says_what_the_server_accepts(populated):
     assert parameters["Idempotency-Key"]["minLength"] == 1
 
 
+def test_the_schema_declares_the_headers_answers_carry(populated):
+    schema = Client().get("/api/schema/?format=json").json()
+    renew = schema["paths"]["/api/v1/subscriptions/{id}/renew/"]["post"]["responses"]
+    listing = schema["paths"]["/api/v1/clients/"]["get"]["responses"]
+    for responses in (renew, listing):
+        for response in responses.values():
+            assert {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"} <= set(
+                response["headers"]
+            )
+        assert "Retry-After" in responses["429"]["headers"]
+    assert "Idempotent-Replayed" in renew["201"]["headers"]
+    assert "Idempotent-Replayed" not in listing["200"]["headers"]
+
+
 def test_the_docs_speak_of_the_product_and_lead_back_to_the_portal(db):
     schema = Client().get("/api/schema/?format=json")
     assert "[Back to Partner Portal](/)" in schema.json()["info"]["description"]
@@ -249,3 +263,42 @@ def test_the_docs_speak_of_the_product_and_lead_back_to_the_portal(db):
     page = Client(headers={"accept-language": "en"}).get("/api/docs/")
     assert b'<html lang="en">' in page.content
     assert b'href="/">Back to Partner Portal</a>' in page.content
+
+
+def test_the_schema_is_the_same_whatever_the_callers_language(db):
+    english = Client(HTTP_ACCEPT_LANGUAGE="en").get("/api/schema/?format=json")
+    french = Client(HTTP_ACCEPT_LANGUAGE="fr").get("/api/schema/?format=json")
+    assert english.content == french.content
+    page = english.json()["paths"]["/api/v1/clients/"]["get"]["parameters"]
+    assert "A page number within the paginated result set." in [
+        parameter.get("description") for parameter in page
+    ]
+    asked = Client().get("/api/schema/?format=json&lang=fr").json()
+    page = asked["paths"]["/api/v1/clients/"]["get"]["parameters"]
+    assert "Un numéro de page de l'ensemble des résultats." in [
+        parameter.get("description") for parameter in page
+    ]
+
+
+def test_the_schema_reads_cleanly_in_a_client_generator(db):
+    schema = Client().get("/api/schema/?format=json").json()
+    components = schema["components"]["schemas"]
+    assert not [name for name in components if name.endswith("RequestRequest")]
+    assert {"RenewalRequest", "BulkRenewalRequest"} <= set(components)
+    assert "maximum" not in components["Movement"]["properties"]["quantity"]
+    statuses = {
+        address: parameter["schema"].get("enum")
+        for address, path in schema["paths"].items()
+        for operation in path.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] == "status"
+    }
+    assert statuses["/api/v1/renewals-due/"] == ["expiring", "expired"]
+    assert set(statuses["/api/v1/subscriptions/"]) == {
+        "not_started", "active", "expiring", "expired", "renewed"
+    }
+    for address, path in schema["paths"].items():
+        for method, operation in path.items():
+            for code, response in operation["responses"].items():
+                if code.startswith("2") and address.startswith("/api/v1/"):
+                    assert list(response["content"]) == ["application/json"], (address, method)

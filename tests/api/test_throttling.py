@@ -97,3 +97,27 @@ def test_a_session_user_and_an_address_are_counted_too(partner_user):
     key = throttle.get_cache_key(long, None)
     assert key.startswith("api_token:sha256-")
     assert len(key) <= RateCount._meta.get_field("key").max_length
+
+
+def test_every_counted_answer_says_what_is_left_of_the_window(
+    partner_user, api_for, settings, clock
+):
+    settings.API_RATE = "3/min"
+    client = api_for(partner_user)
+    first = client.get(CLIENTS)
+    assert (first["RateLimit-Limit"], first["RateLimit-Remaining"], first["RateLimit-Reset"]) == (
+        "3", "2", "60"
+    )
+    clock.now += 15
+    second = client.get(CLIENTS)
+    assert (second["RateLimit-Remaining"], second["RateLimit-Reset"]) == ("1", "45")
+    client.get(CLIENTS)
+    refused = client.get(CLIENTS)
+    assert refused.status_code == 429
+    assert (refused["RateLimit-Remaining"], refused["RateLimit-Reset"]) == ("0", "45")
+    assert refused["Retry-After"] == "45"
+
+
+def test_pages_of_the_portal_carry_no_rate_limit_headers(partner_user, client):
+    client.force_login(partner_user)
+    assert "RateLimit-Limit" not in client.get("/")
