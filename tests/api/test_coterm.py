@@ -76,6 +76,11 @@ def test_it_co_terms_once_per_key(family, partner_user, api_for, alpha, tbox, to
     assert ledger_matches(alpha, tbox)
     assert Term.objects.filter(kind=TermKind.COTERM).count() == 2
     assert {line["new_end"] for line in body["lines"]} == {end.isoformat()}
+    # Its one ledger line names the client, although no single subscription.
+    [line] = api.get("/api/v1/ledger/", {"kind": "coterm"}).json()["results"]
+    assert (line["client"], line["subscription"], line["quantity"]) == (
+        client.pk, None, -body["licenses"]
+    )
 
 
 @pytest.mark.parametrize("end", ["2099-01-31", "31/01/2026", "not a date", ""])
