@@ -180,6 +180,8 @@ def allowed_end_dates(ends, *, today):
     while day <= limit:
         if day > today:
             dates.add(day)
+        if day == datetime.date.max:
+            break
         day = month_end(day + DAY)
     return sorted(dates)
 
@@ -206,11 +208,6 @@ def _left_out(subscription, end):
     if subscription.current_end >= end:
         return LeftOut.ENDS_LATER
     return None
-
-
-def extendable(subscription, end):
-    """Whether rule 20 extends this subscription (with its status annotations) to `end`."""
-    return _left_out(subscription, end) is None
 
 
 def plan_lines(subscriptions, *, end, chosen=None, today):

@@ -138,6 +138,15 @@ def test_the_latest_date_is_one_year_term_after_the_latest_end(client_of_two):
     assert simulator.end_date_error(D(2026, 11, 30), ends, today=TODAY) is None
 
 
+def test_a_term_ending_at_the_end_of_time_breaks_nothing():
+    ends = {D(9999, 12, 31)}
+    assert simulator.latest_allowed(ends) == D(9999, 12, 31)
+    assert simulator.allowed_end_dates(ends, today=D(9999, 10, 15)) == [
+        D(9999, 10, 31), D(9999, 11, 30), D(9999, 12, 31)
+    ]
+    assert simulator.end_date_error(D(9999, 11, 30), ends, today=D(9999, 10, 15)) is None
+
+
 def test_leap_years_a_whole_year_costs_one_license_per_user(
     alpha, tbox, make_subscription, grant, partner_user
 ):
