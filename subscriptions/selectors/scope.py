@@ -44,7 +44,7 @@ class Visible:
             "counterpart__organization",
             "actor",
             # A co-terming's debit names its client through its group (rule 20).
-            "coterm_debit__coterming",
+            "coterm_debit__coterming__client",
         )
 
     def own_organization(self):

@@ -13,6 +13,7 @@ from tests.helpers.html import (
     by_testid,
     field_has_error,
     figure,
+    having,
     hidden_fields,
     options,
     text_of,
@@ -114,6 +115,18 @@ def test_ok_writes_what_the_preview_showed_and_returns_to_the_record(
     [line] = LicenseMovement.objects.filter(kind=MovementKind.COTERM)
     # The record lists the co-terming's debit although it names no single subscription.
     assert str(line.pk) in response.content.decode()
+
+
+def test_the_licenses_page_names_the_client_of_a_co_terming_debit(
+    browse, family, partner_user
+):
+    page = browse(partner_user)
+    page.post(family.url, hidden_fields(page.get(family.url), "coterm-form"))
+    [line] = LicenseMovement.objects.filter(kind=MovementKind.COTERM)
+
+    [row] = having(page.get("/licenses/"), "data-movement-id", str(line.pk))
+
+    assert "Famille SA" in row.text
 
 
 def test_the_same_ok_twice_debits_once(browse, family, partner_user, alpha, tbox):
