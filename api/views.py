@@ -137,7 +137,7 @@ def _refusal_problem(refusal):
         "Operation refused"
     )
     return status_code, problem(
-        status_code, code=refusal.code, title=title, detail=refusal.message, **extra
+        status_code, code=refusal.code, title=title, detail=refusal.text, **extra
     )
 
 

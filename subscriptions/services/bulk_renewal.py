@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import ngettext
 
 from portal.numbers import figures
 
@@ -44,9 +44,11 @@ def plan_bulk_renewal(subscriptions, *, years, today=None):
     for subscription in subscriptions:
         refusal = refusal_for_status(subscription.status)
         if refusal:
-            refusal.message = f"{subscription.client.name} ({subscription.product.name}): " + (
-                refusal.message
-            )
+            refusal.message = _("%(client)s (%(product)s): %(refusal)s") % {
+                "client": subscription.client.name,
+                "product": subscription.product.name,
+                "refusal": refusal.message,
+            }
             raise refusal
         # Renewable means no queued renewal: the latest term is the current one.
         users = subscription.users
@@ -112,12 +114,12 @@ def short_pools_refusal(pools):
     short = [pool for pool in pools if pool.missing]
     if not short:
         return None
-    parts = [
+    sentences = [
         ngettext(
             "%(missing)s license of %(product)s is missing in the pool of %(organization)s "
-            "(%(balance)s remaining, %(needed)s needed)",
+            "(%(balance)s remaining, %(needed)s needed).",
             "%(missing)s licenses of %(product)s are missing in the pool of %(organization)s "
-            "(%(balance)s remaining, %(needed)s needed)",
+            "(%(balance)s remaining, %(needed)s needed).",
             pool.missing,
         )
         % figures({
@@ -130,10 +132,10 @@ def short_pools_refusal(pools):
         for pool in short
     ]
     return OperationRefused(
-        _("Not enough licenses: %(details)s. Nothing was renewed.")
-        % {"details": pgettext("list separator", "; ").join(parts)},
+        _("Nothing was renewed: the licenses remaining do not cover the selection."),
         code="not_enough_licenses",
         missing={pool.pool_id: pool.missing for pool in short},
+        details=sentences,
     )
 
 

@@ -18,14 +18,21 @@ class OperationRefused(Exception):
     """A business rule refused the operation; nothing was changed.
 
     `field` names the form field the message belongs next to (None: the whole form).
+    `details` are whole sentences that follow the message (one per short pool), shown as
+    a list on a page and after the message in one text elsewhere.
     """
 
-    def __init__(self, message, *, field=None, code="refused", missing=None):
+    def __init__(self, message, *, field=None, code="refused", missing=None, details=()):
         super().__init__(message)
         self.message = message
         self.field = field
         self.code = code
         self.missing = missing
+        self.details = list(details)
+
+    @property
+    def text(self):
+        return " ".join(str(sentence) for sentence in [self.message, *self.details])
 
 
 class AlreadyDone(Exception):

@@ -90,6 +90,7 @@ def bulk_renew(request):
     # is shown again for the years chosen, and nothing is renewed.
     years = bounded_int(request.POST.get("years"), 1, services.MAX_YEARS)
     error = notice = years_error = None
+    error_details = []
     status = 200
     confirming = request.POST.get("confirm") == "1"
     invalid = _("Choose a number of years between 1 and %(max)s.") % {"max": services.MAX_YEARS}
@@ -133,7 +134,7 @@ def bulk_renew(request):
                     already_submitted(request)
                 return redirect("renewals")
             except services.OperationRefused as refusal:
-                error = refusal.message
+                error, error_details = refusal.message, refusal.details
                 # Figures as they are now: another renewal may have moved them.
                 selection = list(
                     visible.subscriptions().filter(pk__in=[s.pk for s in selection]).order_by("pk")
@@ -145,11 +146,12 @@ def bulk_renew(request):
     try:
         preview = services.bulk_renewal_preview(selection, years=years)
     except services.OperationRefused as refusal:
-        error = error or refusal.message
+        if error is None:
+            error, error_details = refusal.message, refusal.details
     if preview is not None and error is None:
         refusal = services.short_pools_refusal(preview.pools)
         if refusal:
-            error = refusal.message
+            error, error_details = refusal.message, refusal.details
     return render(
         request,
         "subscriptions/bulk_preview.html",
@@ -159,6 +161,7 @@ def bulk_renew(request):
             "years": years,
             "years_choices": range(1, services.MAX_YEARS + 1),
             "error": error,
+            "error_details": error_details,
             "notice": notice,
             "years_error": years_error,
             "token": issue_token(request.user),

@@ -341,6 +341,11 @@ def test_a_short_bulk_renewal_is_a_409_listing_each_short_pool(
     assert response.status_code == 409
     pool = LicensePool.objects.get(organization=alpha, product=tbox)
     assert response.json()["missing"] == {str(pool.pk): 4}
+    assert response.json()["detail"] == (
+        "Nothing was renewed: the licenses remaining do not cover the selection. "
+        "4 licenses of TBox are missing in the pool of Alpha Distribution "
+        "(5 remaining, 9 needed)."
+    )
     assert balance(alpha, tbox) == 5
 
 

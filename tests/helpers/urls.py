@@ -16,9 +16,13 @@ def _regexes(patterns, prefix=""):
 
 def every_address(sample_id):
     """One concrete address per pattern: its first alternative, each parameter the sample
-    id (an id that exists, so detail pages are reached, not only their 404)."""
+    id (an id that exists, so detail pages are reached, not only their 404); a pattern whose
+    final slash is optional (the API's) gives both addresses."""
     addresses = set()
     for regex in _regexes(get_resolver().url_patterns):
         for template, parameters in normalize(regex):
-            addresses.add("/" + template % {name: sample_id for name in parameters})
+            address = "/" + template % {name: sample_id for name in parameters}
+            addresses.add(address)
+            if regex.endswith("/?"):
+                addresses.add(address + "/")
     return sorted(addresses)

@@ -112,6 +112,33 @@ def test_it_charts_the_next_twelve_months_with_numbers(browse, clients, partner_
     assert b"<script>" not in response.content
 
 
+def _chart_months(response):
+    """The month under each bar, as the page writes it (SVG text, read by screen readers)."""
+    return [
+        element.text
+        for element in elements(
+            response,
+            lambda tag, attrs: tag == "text" and "chart-label" in attrs.get("class", "").split(),
+        )
+    ]
+
+
+# Twelve months from any day hold a June and a July: the chart always shows both.
+@pytest.mark.parametrize(
+    ("language", "june", "july"), [("fr", "juin", "juil."), ("en", "Jun", "Jul")]
+)
+def test_the_chart_months_cannot_be_confused(browse, clients, partner_user, language, june, july):
+    response = browse(partner_user, language=language).get("/")
+    months = _chart_months(response)
+    columns = elements(response, lambda tag, attrs: tag == "g" and "data-month" in attrs)
+    by_month = {c.attrs["data-month"][5:]: month for c, month in zip(columns, months, strict=True)}
+    assert len(set(months)) == 12
+    assert (by_month["06"], by_month["07"]) == (june, july)
+    if language == "fr":
+        assert all(month == month.lower() for month in months), months
+        assert not any(month.startswith("Jui") for month in months), months
+
+
 def test_it_shows_the_pools_the_user_may_see(
     browse, clients, partner_user, reseller_user, alpha, alpha_reseller, beta, tbox
 ):

@@ -175,8 +175,14 @@ def test_the_allocation_page_pages_the_pools_too(staff, crowd):
     assert _pool_ids(found, "pool-balance") == [crowd["zenith"]]
 
 
-def test_french_pages_say_how_they_are_ordered(staff, crowd):
-    response = web.browser(staff, language="fr").get("/")
+@pytest.mark.parametrize(
+    ("language", "pools", "ordered"), [("fr", "réserves.", "d’abord"), ("en", "pools.", "first")]
+)
+def test_pages_of_pools_say_how_many_and_how_they_are_ordered(
+    staff, crowd, language, pools, ordered
+):
+    response = web.browser(staff, language=language).get("/")
     [count] = by_testid(response, "pool-count")
-    assert count.text.startswith(f"{LicensePool.objects.count()} réserves")
-    assert "d’abord" in count.text
+    # One sentence, its full stop included, then the next one.
+    assert count.text.split()[:2] == [str(LicensePool.objects.count()), pools]
+    assert ordered in count.text

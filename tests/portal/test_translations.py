@@ -220,6 +220,72 @@ def test_placeholders_are_kept(messages):
     assert not wrong, "placeholders differ:\n" + "\n".join(wrong)
 
 
+# French typography (docs/interface.md, *French text*): a typographic apostrophe, and a
+# no-break space before the high punctuation, U+00A0 before a colon, U+202F (or U+00A0)
+# before ; ! ?. Code the message quotes is written as the program reads it.
+CODE_SAMPLES = (
+    "client;reseller;product;users;start_date;end_date",
+    "Authorization: Token",
+)
+NOT_PROSE = re.compile(
+    r"[a-z][a-z0-9+.-]*://\S*"  # an address
+    r"|%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[a-zA-Z][:;!?]*(?=%\()"  # 10:30, 3:4 from placeholders
+    r"|::"
+)
+SPACE_BEFORE = {":": "\u00a0", ";": "\u00a0\u202f", "!": "\u00a0\u202f", "?": "\u00a0\u202f"}
+
+
+def _prose(text):
+    for sample in CODE_SAMPLES:
+        text = text.replace(sample, "")
+    return NOT_PROSE.sub("", text)
+
+
+def _typography_faults(text):
+    prose = _prose(text)
+    faults = [
+        f"straight apostrophe in {m.group(0)!r}" for m in re.finditer(r".{0,15}'.{0,15}", prose)
+    ]
+    for match in re.finditer(r"[:;!?]", prose):
+        before = prose[match.start() - 1] if match.start() else ""
+        if before not in SPACE_BEFORE[match.group(0)]:
+            context = prose[max(0, match.start() - 15) : match.end() + 10]
+            faults.append(f"{before!r} before {match.group(0)!r} in {context!r}")
+    return faults
+
+
+@pytest.mark.parametrize(
+    ("text", "faulty"),
+    [
+        ("Licences restantes\u00a0: 3", False),
+        ("Vraiment\u202f? Oui\u00a0! Non\u202f; peut-être.", False),
+        ("l’abonnement", False),
+        ("Voir https://example.com/a?b=1 ou http://x.fr", False),
+        ("À %(hours)s:%(minutes)s le %(day)s", False),
+        ("l'abonnement", True),
+        ("Licences restantes : 3", True),
+        ("Licences restantes: 3", True),
+        ("Licences restantes\u202f: 3", True),
+        ("Vraiment ?", True),
+        ("Vraiment?", True),
+        ("Fini !", True),
+        ("un\n; deux", True),
+    ],
+)
+def test_the_typography_check_tells_prose_from_code(text, faulty):
+    assert bool(_typography_faults(text)) is faulty, _typography_faults(text)
+
+
+def test_french_messages_follow_french_typography(messages):
+    faults = [
+        f"{entry}: {fault}"
+        for entry in messages
+        for text in entry.translations
+        for fault in _typography_faults(text)
+    ]
+    assert not faults, "French typography:\n" + "\n".join(faults)
+
+
 # --- (2) the .mo is compiled from this .po ----------------------------------------------
 
 

@@ -12,9 +12,10 @@ from tests.helpers.html import visible_text
 pytestmark = pytest.mark.usefixtures("plain_http")
 
 POOL = 2981
-# An ASCII space (or a line break) before : ; ! ? is the typo; a time (10:30) or an
-# address (https://) has no space there and is not caught.
+# An ASCII space (or a line break) before : ; ! ? is the typo, and so is a word glued to
+# it ("Partenaire:"); a time (10:30) or an address (https://) is not caught.
 SPACE_BEFORE_PUNCTUATION = re.compile(r" [:;!?]")
+GLUED_PUNCTUATION = re.compile(r"[^\W\d][:;!?](?!//)|[)»\]][:;!?]")
 
 
 @pytest.fixture
@@ -59,6 +60,10 @@ def test_french_pages_write_french_typography(request, browse, shop, who):
         assert "'" not in text, (url, re.findall(r".{0,30}'.{0,30}", text))
         assert not SPACE_BEFORE_PUNCTUATION.search(text), (
             url, re.findall(r".{0,30} [:;!?].{0,10}", text)
+        )
+        assert not GLUED_PUNCTUATION.search(text), (
+            url, [text[max(0, m.start() - 30) : m.end() + 10]
+                  for m in GLUED_PUNCTUATION.finditer(text)]
         )
 
 

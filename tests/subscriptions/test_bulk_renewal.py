@@ -107,7 +107,11 @@ def test_it_refuses_the_whole_selection_naming_every_short_pool(
     tbox_pool = LicensePool.objects.get(organization=alpha, product=tbox)
     tsend_pool = LicensePool.objects.get(organization=alpha, product=tsend)
     assert refused.value.missing == {tbox_pool.pk: 2, tsend_pool.pk: 2}
-    assert "TBox" in refused.value.message and "TSend" in refused.value.message
+    # One whole sentence per short pool, after the message that nothing was renewed.
+    [tbox_short, tsend_short] = refused.value.details
+    assert "TBox" in tbox_short and "TSend" not in tbox_short and tbox_short.endswith(".")
+    assert "TSend" in tsend_short and "TBox" not in tsend_short and tsend_short.endswith(".")
+    assert "TBox" not in refused.value.message
     assert LicenseMovement.objects.count() == lines_before
     assert (balance(alpha, tbox), balance(alpha, tsend)) == (10, 3)
     assert not Term.objects.filter(kind="renewal").exists()

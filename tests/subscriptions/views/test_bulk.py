@@ -109,18 +109,49 @@ def test_all_rows_matching_the_filters_selects_the_filtered_rows(
     assert selected == {s.pk for s in tbox_rows}
 
 
-def test_a_short_pool_is_shown_with_what_is_missing_and_nothing_is_renewed(
-    browse, partner_user, alpha, tbox, grant, due
+SHORT_POOLS = {
+    "en": (
+        "Nothing was renewed: the licenses remaining do not cover the selection.",
+        [
+            "2 licenses of TBox are missing in the pool of Alpha Distribution "
+            "(5 remaining, 7 needed).",
+            "1 license of TSend is missing in the pool of Alpha Distribution "
+            "(1 remaining, 2 needed).",
+        ],
+    ),
+    "fr": (
+        "Aucun abonnement n’a été renouvelé\u00a0: les licences restantes ne couvrent pas "
+        "la sélection.",
+        [
+            "Il manque 2 licences TBox à Alpha Distribution (restantes\u00a0: 5, "
+            "nécessaires\u00a0: 7).",
+            "Il manque 1 licence TSend à Alpha Distribution (restantes\u00a0: 1, "
+            "nécessaires\u00a0: 2).",
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("language", sorted(SHORT_POOLS))
+def test_each_short_pool_is_one_sentence_and_nothing_is_renewed(
+    browse, partner_user, alpha, tbox, tsend, grant, due, language
 ):
     grant(alpha, tbox, 5)
-    selection = [due(alpha, tbox, users=3), due(alpha, tbox, users=4)]
-    client = browse(partner_user)
+    grant(alpha, tsend, 1)
+    selection = [due(alpha, tbox, users=3), due(alpha, tbox, users=4), due(alpha, tsend)]
+    client = browse(partner_user, language=language)
     preview = client.post("/renewals/bulk/", {"subscriptions": [s.pk for s in selection]})
     assert preview.status_code == 200
-    error = by_testid(preview, "bulk-error")
-    assert error and "2 licenses of TBox are missing" in error[0].text
+    [error] = by_testid(preview, "bulk-error")
+    headline, sentences = SHORT_POOLS[language]
+    # The hooks' text has its spaces squeezed; the page has every no-break space.
+    assert error.text.startswith(" ".join(headline.split()))
+    details = [e.text for e in by_testid(preview, "bulk-error-detail")]
+    assert details == [" ".join(sentence.split()) for sentence in sentences]
+    html = preview.content.decode()
+    assert all(sentence in html for sentence in [headline, *sentences])
     assert not by_testid(preview, "bulk-confirm-form")
-    assert balance(alpha, tbox) == 5
+    assert (balance(alpha, tbox), balance(alpha, tsend)) == (5, 1)
 
 
 def test_a_confirmation_refused_under_way_re_renders_with_the_message(

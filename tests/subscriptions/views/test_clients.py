@@ -150,6 +150,56 @@ def test_the_start_date_may_be_written_day_first(browse, portfolio, partner_user
     assert subscription.term_start == later
 
 
+# --- the start date, the page's way (portal.forms.LocalDateInput) ------------------------
+
+
+def _start_date_input(response):
+    [field] = elements(
+        response, lambda tag, attrs: tag == "input" and attrs.get("name") == "start_date"
+    )
+    return field.attrs
+
+
+def test_the_french_form_asks_for_the_start_date_day_first(browse, portfolio, partner_user):
+    field = _start_date_input(browse(partner_user, language="fr").get("/clients/new/"))
+    assert field["type"] == "text"
+    assert field["placeholder"] == "jj/mm/aaaa"
+
+
+def test_the_english_form_offers_the_browsers_date_picker(browse, portfolio, partner_user):
+    field = _start_date_input(browse(partner_user, language="en").get("/clients/new/"))
+    assert field["type"] == "date"
+
+
+@pytest.mark.parametrize("written", ["31/12/{year}", "{year}-12-31"])
+def test_the_french_form_takes_a_date_day_first_or_iso(
+    browse, portfolio, partner_user, today, written
+):
+    year = today.year + 1
+    response = browse(partner_user, language="fr").post(
+        "/clients/new/", new_client_data(partner_user, start_date=written.format(year=year))
+    )
+    assert response.status_code == 302
+    subscription = Subscription.objects.get(client__name="Nouvelle Société")
+    assert subscription.term_start == datetime.date(year, 12, 31)
+
+
+def test_an_impossible_date_is_refused_in_french_next_to_the_field(
+    browse, portfolio, partner_user, alpha, tbox, today
+):
+    before = (Client.objects.count(), balance(alpha, tbox), ledger_size())
+    impossible = f"31/02/{today.year + 1}"
+    response = browse(partner_user, language="fr").post(
+        "/clients/new/", new_client_data(partner_user, start_date=impossible)
+    )
+    assert response.status_code == 200
+    assert field_has_error(response, "start_date")
+    assert _start_date_input(response)["value"] == impossible
+    [error] = elements(response, lambda tag, attrs: attrs.get("id") == "id_start_date_error")
+    assert "Saisissez une date valide." in error.text
+    assert (Client.objects.count(), balance(alpha, tbox), ledger_size()) == before
+
+
 @pytest.mark.parametrize(
     "field,value",
     [

@@ -187,7 +187,7 @@ def test_the_record_shows_an_extension_in_days(browse, family, partner_user, tod
     record = text_of(page.get(f"/clients/{family.client.pk}/"))
 
     # The expired one, from today to the TSend's end: 101 days for 2 users.
-    assert "Co-term extension" in record and "2 users, 101 days" in record
+    assert "Co-term extension" in record and "2 users · 101 days" in record
 
 
 def test_a_date_neither_an_end_nor_a_month_end_is_refused(browse, family, partner_user, today):

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Organization, OrganizationKind
+from subscriptions import services
 from subscriptions.models import LicensePool
 from subscriptions.organization_menus import CHOICES_MAX
 from subscriptions.templatetags.pools import POOL_CARDS_MAX
@@ -88,6 +89,29 @@ def test_the_ledger_filters(browse, portfolio, partner_user, alpha_reseller, bet
     assert len(ledger_rows(client.get(f"/licenses/?date_from={tomorrow}"))) == 0
     outside = client.get(f"/licenses/?organization={beta.pk}")
     assert outside.status_code == 200 and ledger_rows(outside) == []
+
+
+@pytest.fixture
+def renewed_then_cancelled(portfolio, partner_user):
+    """Two lines the portal notes itself: a bulk renewal's debit and its cancel's refund."""
+    services.renew_subscriptions(
+        actor=partner_user, subscription_ids=[portfolio.expiring.pk], years=1
+    )
+    services.cancel_renewal(actor=partner_user, subscription_id=portfolio.expiring.pk)
+
+
+@pytest.mark.parametrize(
+    ("language", "renewal", "cancel"),
+    [("fr", "Renouvellement groupé", "Renouvellement annulé"),
+     ("en", "Bulk renewal", "Renewal cancelled")],
+)
+def test_the_ledger_shows_the_portals_notes_in_the_readers_language(
+    browse, renewed_then_cancelled, partner_user, language, renewal, cancel
+):
+    client = browse(partner_user, language=language)
+    for kind, note in (("renewal", renewal), ("reversal", cancel)):
+        [row] = ledger_rows(client.get(f"/licenses/?kind={kind}"))
+        assert note in row.text, (kind, row.text)
 
 
 def test_the_ledger_paginates(browse, portfolio, partner_user):
