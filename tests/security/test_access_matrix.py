@@ -68,6 +68,8 @@ EXPECTED = {
     # Rules 14 and 15: no token / no reason re-renders the page with a message.
     "cancel_renewal": row(default=(200, 200), viewer=(403, 403), other=(404, 404)),
     "not_renewing": row(default=(200, 200), viewer=(403, 403), other=(404, 404)),
+    # Rule 20: a POST without a date re-renders the simulator with the error at the field.
+    "coterm": row(default=(200, 200), viewer=(403, 403), other=(404, 404)),
     # A reseller has no resellers to allocate to.
     "allocate": row(default=(200, 200), viewer=(403, 403), reseller=(403, 403)),
     # No selection: back to the list with a message.
@@ -112,7 +114,7 @@ EXPECTED = {
             "api-client-list", "api-client-detail", "api-subscription-list",
             "api-subscription-detail", "api-subscription-renew", "api-subscription-bulk-renew",
             "api-subscription-cancel-renewal", "api-subscription-not-renewing",
-            "api-renewals-due-list", "api-pool-list", "api-ledger-list",
+            "api-renewals-due-list", "api-pool-list", "api-ledger-list", "api-client-coterm",
         )
     },
     "api-schema": each((200, 405)),
@@ -182,13 +184,13 @@ def world(
 
 
 def url_for(name, pattern, world):
-    if name in {"client_detail"}:
+    if name in {"client_detail", "coterm"}:
         return reverse(name, args=[world["client"].pk])
     if name in {"renew", "cancel_renewal", "not_renewing"}:
         return reverse(name, args=[world["subscription"].pk])
     if name and name.startswith("account_user_") and name != "account_user_invite":
         return reverse(name, args=[world["member"].pk])
-    on_one_object = ("-detail", "-renew", "-cancel-renewal", "-not-renewing")
+    on_one_object = ("-detail", "-renew", "-cancel-renewal", "-not-renewing", "-coterm")
     if name and name.startswith("api-") and name.endswith(on_one_object) and "bulk" not in name:
         return reverse(name, kwargs={"pk": world["subscription"].pk if "subscription" in name
                                      else world["client"].pk})
