@@ -4,18 +4,40 @@ Staff attach a user to an organization, with a role, from the user's page (Membe
 inline); partners list their resellers inline.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import mfa
 from .models import Membership, Organization, OrganizationKind, Partner, Reseller
 
 User = get_user_model()
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's own login has no second step: an account with two-factor login uses the
+    portal's login page (docs/interface.md "Two-factor login")."""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if mfa.has_two_factor(user):
+            raise ValidationError(
+                _("Your account uses two-factor login: log in on the portal's login page, "
+                  "then open the administration."),
+                code="two_factor",
+            )
+
+
+admin.site.login_form = AdminLoginForm
 
 
 def count_of(model, field):
@@ -82,7 +104,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 class PartnerAdmin(admin.ModelAdmin):
     list_display = ["name", "reseller_count", "client_count", "renewal_window_months", "grant"]
     search_fields = ["name"]
-    fields = ["name", "renewal_window_months", "reminder_days", "created_at"]
+    fields = ["name", "renewal_window_months", "reminder_days", "require_mfa", "created_at"]
     readonly_fields = ["created_at"]
     inlines = [ResellerInline, MembershipInline]
 
@@ -131,7 +153,7 @@ class ResellerAdmin(admin.ModelAdmin):
     list_filter = [PartnerChoiceFilter]
     search_fields = ["name", "parent__name"]
     list_select_related = ["parent"]
-    fields = ["name", "parent", "created_at"]
+    fields = ["name", "parent", "require_mfa", "created_at"]
     readonly_fields = ["created_at"]
     inlines = [MembershipInline]
 
@@ -184,8 +206,12 @@ admin.site.unregister(User)
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     inlines = [*BaseUserAdmin.inlines, UserMembershipInline]
-    list_display = ["username", "email", "organization", "role", "is_staff", "is_active"]
+    list_display = [
+        "username", "email", "organization", "role", "two_factor", "is_staff", "is_active"
+    ]
     list_select_related = ["membership__organization"]
+    readonly_fields = ["two_factor"]
+    actions = ["reset_two_factor"]
     list_filter = [*BaseUserAdmin.list_filter, OrganizationKindFilter, "membership__role"]
     search_fields = [*BaseUserAdmin.search_fields, "membership__organization__name"]
 
@@ -198,3 +224,35 @@ class UserAdmin(BaseUserAdmin):
     def role(self, obj):
         membership = getattr(obj, "membership", None)
         return membership.get_role_display() if membership else "—"
+
+    def get_queryset(self, request):
+        confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        return super().get_queryset(request).annotate(has_two_factor=Exists(confirmed))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return [*fieldsets, (_("Two-factor login"), {"fields": ["two_factor"]})]
+
+    @admin.display(description=_("two-factor login"), boolean=True, ordering="has_two_factor")
+    def two_factor(self, obj):
+        found = getattr(obj, "has_two_factor", None)
+        return mfa.has_two_factor(obj) if found is None else found
+
+    @admin.action(description=_("Reset two-factor login (the password alone logs in)"))
+    def reset_two_factor(self, request, queryset):
+        users = list(queryset)
+        for user in users:
+            mfa.reset(user)
+        self.message_user(
+            request,
+            ngettext(
+                "Two-factor login was reset for %(count)s user: the password alone logs "
+                "them in until they set it up again.",
+                "Two-factor login was reset for %(count)s users: the password alone logs "
+                "them in until they set it up again.",
+                len(users),
+            ) % {"count": len(users)},
+            messages.SUCCESS,
+        )

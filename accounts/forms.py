@@ -79,10 +79,18 @@ class OrganizationSettingsForm(BootstrapFormMixin, forms.ModelForm):
         max_length=40,
         required=False,
     )
+    require_mfa = forms.BooleanField(
+        label=_("Require two-factor login for every member"),
+        required=False,
+        help_text=_(
+            "Members without two-factor login are sent to their security page when they log "
+            "in, and reach nothing else until they set it up. API tokens are not affected."
+        ),
+    )
 
     class Meta:
         model = Organization
-        fields = ["renewal_window_months", "reminder_days"]
+        fields = ["renewal_window_months", "reminder_days", "require_mfa"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -105,3 +113,18 @@ class OrganizationSettingsForm(BootstrapFormMixin, forms.ModelForm):
         days = parse_reminder_days(self.cleaned_data["reminder_days"])
         # Stored normalised, latest first, so the admin and the page show the same text.
         return ",".join(str(day) for day in days)
+
+
+class CodeForm(BootstrapFormMixin, forms.Form):
+    """A code of the second factor: from the authenticator app (6 digits) or, where the
+    form says so, a recovery code."""
+
+    code = forms.CharField(label=_("Code"), max_length=64, strip=True)
+
+    def __init__(self, *args, label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if label is not None:
+            self.fields["code"].label = label
+        widget = self.fields["code"].widget
+        widget.attrs.update(autocomplete="one-time-code", autocapitalize="none", spellcheck="false")
+        self._apply_bootstrap()

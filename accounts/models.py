@@ -38,6 +38,12 @@ def _membership(user):
     return Membership.objects.select_related("organization").filter(user=user).first()
 
 
+def membership_of(user):
+    """The user's membership with its organization, or None (no query on a request: the
+    backend read it with the user)."""
+    return _membership(user)
+
+
 @dataclass(frozen=True)
 class Scope:
     """What one user may see: everything (publisher staff), a partner and its resellers,
@@ -191,6 +197,14 @@ class Organization(models.Model):
             "Days before the end date when renewal reminders are sent, separated by commas "
             "(at most 5, 1 to 365 each); empty means 90, 30, 7. The reminder the day after "
             "the end is always sent. Set on partners."
+        ),
+    )
+    require_mfa = models.BooleanField(
+        _("require two-factor login"),
+        default=False,
+        help_text=_(
+            "Members without two-factor login who log in with their password must set it "
+            "up before they can reach any other page."
         ),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

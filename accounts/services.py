@@ -165,7 +165,9 @@ def user_reactivate(*, actor, member):
     user_set_active(actor=actor, member=member, active=True)
 
 
-def organization_update_settings(*, actor, organization, renewal_window_months, reminder_days):
+def organization_update_settings(
+    *, actor, organization, renewal_window_months, reminder_days, require_mfa=None
+):
     """A partner's renewal window (None: the portal's default) and reminder days (text,
     stored normalised latest first; empty: the default), set by the partner's managers
     only: its resellers follow the partner's settings."""
@@ -186,8 +188,12 @@ def organization_update_settings(*, actor, organization, renewal_window_months, 
         raise AccountRefused(error.messages[0], field="reminder_days", code=error.code) from None
     organization.renewal_window_months = renewal_window_months
     organization.reminder_days = ",".join(str(day) for day in days)
+    # None: left as it is (callers that do not show the checkbox).
+    if require_mfa is not None:
+        organization.require_mfa = require_mfa
     Organization.objects.filter(pk=organization.pk).update(
         renewal_window_months=organization.renewal_window_months,
         reminder_days=organization.reminder_days,
+        require_mfa=organization.require_mfa,
     )
     return organization

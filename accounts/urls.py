@@ -1,8 +1,9 @@
 from django.urls import path
 
-from . import views
+from . import security_views, views
 
 urlpatterns = [
+    path("account/security/", security_views.security, name="account_security"),
     path("account/users/", views.user_list, name="account_users"),
     path("account/users/invite/", views.user_invite, name="account_user_invite"),
     path("account/users/<int:pk>/", views.user_edit, name="account_user_edit"),

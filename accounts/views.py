@@ -197,6 +197,7 @@ def organization_settings(request):
                 organization=organization,
                 renewal_window_months=form.cleaned_data["renewal_window_months"],
                 reminder_days=form.cleaned_data["reminder_days"],
+                require_mfa=form.cleaned_data["require_mfa"],
             )
         except services.AccountRefused as refusal:
             _refused(form, refusal)

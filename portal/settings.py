@@ -72,6 +72,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "portal.apps.LoginSecurityConfig",  # django-axes, named for the admin
     "portal.apps.PortalConfig",
+    # Two-factor login (docs/interface.md): TOTP devices and one-time recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "subscriptions",
     "reminders",
@@ -90,7 +94,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which second factor, if any, this session passed (request.user.is_verified()).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # An organization that requires two-factor login keeps its members without it on the
+    # security page (after the messages: the page says why).
+    "accounts.middleware.RequireTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.PrivateAnswersMiddleware",
     "api.throttling.RateLimitHeadersMiddleware",
@@ -224,9 +233,26 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=5))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# Wrong second-step codes are failures of the same login (accounts/login_views.py): the
+# code is kept out of axes' log like the password.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
 # Failed attempts are what matters; a row per successful login is not needed.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
+
+# Two-factor login (django-otp). The authenticator app shows the product's name. django-otp's
+# own delay after a wrong code is off: wrong codes count in django-axes' lock with the
+# passwords (one lock, one message), and a delay would refuse the right code typed next.
+OTP_TOTP_ISSUER = "Partner Portal"
+OTP_TOTP_THROTTLE_FACTOR = 0
+# A code is accepted one time step either side of the server's clock. Learning a drift
+# from a code typed at a step's edge would move that window away from the phone's clock.
+OTP_TOTP_SYNC = False
+OTP_STATIC_THROTTLE_FACTOR = 0
+# Staff reset a member's devices; they never need to read their secrets.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# How long the second step waits for its code after a right password.
+LOGIN_CODE_MAX_AGE = env_int("LOGIN_CODE_MAX_AGE", 300, minimum=60)
 
 # --- Mail ---------------------------------------------------------------------
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

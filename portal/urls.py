@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from accounts import login_views
+
 from . import views
 
 # Under /api/ these answer problem details (application/problem+json), as the API does.
@@ -14,6 +16,9 @@ admin.site.index_title = _("Portal administration")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Django's login form, with the second step of two-factor login after it.
+    path("accounts/login/", login_views.PortalLoginView.as_view(), name="login"),
+    path("accounts/login/code/", login_views.login_code, name="login_code"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),

@@ -169,10 +169,12 @@ class AllocationForm(TokenFormMixin, BootstrapFormMixin, forms.Form):
     """Rule 9: a partner gives licenses to one of its resellers or takes unused ones back."""
 
     reseller = CappedOrganizationChoiceField(
-        label=_("Reseller"), queryset=Organization.objects.none(), search_kind="reseller"
+        label=_("Reseller"), queryset=Organization.objects.none(), search_kind="reseller",
+        empty_label=_("Choose a reseller"),
     )
     product = forms.ModelChoiceField(
-        label=_("Product"), queryset=Product.objects.all(), to_field_name="code"
+        label=_("Product"), queryset=Product.objects.all(), to_field_name="code",
+        empty_label=_("Choose a product"),
     )
     quantity = forms.IntegerField(
         label=_("Number of licenses"), min_value=1, max_value=services.MAX_QUANTITY

@@ -105,6 +105,10 @@ EXPECTED = {
     "client_import": row(default=(200, 200), viewer=(403, 403)),
     # A user's own API tokens (read-only users get read-only tokens); no token 1 here.
     "api_tokens": row(default=(200, 200)),
+    # Everyone's own two-factor login, read-only members too; an empty POST re-renders.
+    "account_security": row(default=(200, 200)),
+    # The login's second step without a right password first: back to the login page.
+    "login_code": each((302, 302)),
     "revoke_api_token": row(default=(405, 404)),
     # The API authenticates by token only: a portal session is not enough (401 for
     # everyone). Token holders of each kind are tested in the API's own tests.

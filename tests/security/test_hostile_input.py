@@ -12,6 +12,7 @@ from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -276,9 +277,32 @@ def test_a_token_of_subscription_a_posted_to_b_never_renews_a(
     assert ledger_state() == before
 
 
+@EXAMPLES
+@given(action=hostile | st.sampled_from(["enrol", "recovery_codes", "turn_off"]), code=hostile)
+def test_the_two_factor_page_survives_anything(scene, partner_user, action, code):
+    client = scene["client"]
+    client.get(reverse("account_security"))
+    response = client.post(reverse("account_security"), {"action": action, "code": code})
+    assert response.status_code < 500
+    # No random code confirms an authenticator (the chance is one in a hundred thousand).
+    assert not TOTPDevice.objects.filter(user=partner_user, confirmed=True).exists()
+
+
+@EXAMPLES
+@given(code=hostile)
+def test_the_logins_second_step_survives_anything(scene, partner_user, code):
+    TOTPDevice.objects.get_or_create(user=partner_user, name="app", confirmed=True)
+    client = Client(raise_request_exception=False)
+    client.post(reverse("login"), {"username": "partner", "password": "partner"})
+    response = client.post(reverse("login_code"), {"code": code})
+    assert response.status_code < 500
+    assert "_auth_user_id" not in client.session
+
+
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
 @pytest.mark.parametrize("name", ["renew", "client_new", "allocate", "client_list",
-                                  "licenses", "account_users", "account_user_invite"])
+                                  "licenses", "account_users", "account_user_invite",
+                                  "account_security", "login_code"])
 def test_methods_a_view_does_not_allow_answer_405(scene, method, name):
     args = [scene["subscription"].pk] if name == "renew" else []
     response = getattr(scene["client"], method)(reverse(name, args=args))

@@ -310,3 +310,11 @@ def test_the_page_runs_as_many_queries_for_many_pools_as_for_a_few(
     assert LicensePool.objects.count() > 300
     assert Organization.objects.count() > CHOICES_MAX
     assert {user.pk: queries(user) for user in (staff, partner_user)} == few
+
+
+def test_the_allocation_form_asks_for_a_choice_in_words(client, partner_user, alpha_reseller):
+    client.force_login(partner_user)
+    page = client.get("/licenses/allocate/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Choisissez un revendeur" in page
+    assert "Choisissez une solution" in page
+    assert "---------" not in page
