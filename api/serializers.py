@@ -190,9 +190,26 @@ class RenewalResultSerializer(serializers.Serializer):
     balance_after = serializers.IntegerField()
 
 
+class CancelledAddonSerializer(serializers.Serializer):
+    """An undone add-on: the users it had added and the licenses refunded."""
+
+    users = serializers.IntegerField(help_text="Users removed again from each term.")
+    licenses = serializers.IntegerField(help_text="Licenses debited, then refunded.")
+    created_at = serializers.DateTimeField(help_text="When the users were added.")
+    terms = serializers.ListField(child=serializers.IntegerField(),
+                                  help_text="The terms the users had been added to.")
+
+
 class CancelRenewalResultSerializer(serializers.Serializer):
     subscription = SubscriptionSerializer(help_text="Back to its term and status before.")
-    cancelled_renewal = CancelledTermSerializer()
+    undone = serializers.ChoiceField(
+        choices=["renewal", "addon"], help_text="What was undone: the subscription's last "
+        "license-moving operation."
+    )
+    cancelled_renewal = CancelledTermSerializer(allow_null=True,
+                                                help_text="The renewal undone, if it was one.")
+    cancelled_addon = CancelledAddonSerializer(allow_null=True,
+                                               help_text="The add-on undone, if it was one.")
     licenses_refunded = serializers.IntegerField()
     balance_after = serializers.IntegerField(
         allow_null=True, help_text="The refunded pool's balance (null: nothing was debited)."
@@ -238,3 +255,26 @@ class BulkRenewalResultSerializer(serializers.Serializer):
     licenses = serializers.IntegerField()
     renewals = BulkLineSerializer(many=True)
     pools = BulkPoolSerializer(many=True)
+
+
+class AddUsersRequestSerializer(serializers.Serializer):
+    users = serializers.IntegerField(
+        min_value=1, max_value=services.MAX_USERS,
+        help_text="Users to add (the subscription's total stays within 100 000).",
+    )
+
+
+class AddonPartSerializer(serializers.Serializer):
+    term = serializers.ChoiceField(choices=["current", "queued"])
+    term_id = serializers.IntegerField()
+    start_date = serializers.DateField(help_text="First day the added users pay for.")
+    end_date = serializers.DateField()
+    licenses = serializers.IntegerField()
+
+
+class AddUsersResultSerializer(serializers.Serializer):
+    subscription = SubscriptionSerializer()
+    users = serializers.IntegerField(help_text="Users added.")
+    licenses = serializers.IntegerField(help_text="Licenses debited, in one ledger line.")
+    split = AddonPartSerializer(many=True, help_text="The cost per term raised.")
+    balance_after = serializers.IntegerField()

@@ -25,7 +25,6 @@ from subscriptions.filtersets import (
     SubscriptionFilterSet,
     asks_for_not_renewing,
 )
-from subscriptions.models import LicenseMovement, MovementKind
 from subscriptions.selectors.scope import Visible
 from subscriptions.services import idempotency
 
@@ -119,7 +118,7 @@ class ClientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
 # Refusals that depend on the subscription's state or the pool, not on the input.
 CONFLICTS = (
     "not_enough_licenses", "already_renewed", "not_started", "nothing_to_undo", "too_late",
-    "not_to_renew", "nothing_to_extend",
+    "not_to_renew", "expired", "not_addable", "nothing_to_extend",
 )
 
 
@@ -277,8 +276,37 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         return idempotent(request, operation)
 
     @extend_schema(
-        summary="Cancel the latest renewal (before its term starts, or within 7 days of the "
-        "renewal; once): its licenses go back to the pool",
+        summary="Add users mid-term: they pay for the rest of the current term and for "
+        "any queued renewal, in one debit",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=serializers.AddUsersRequestSerializer,
+        responses={201: serializers.AddUsersResultSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="add-users", filter_backends=[])
+    def add_users(self, request, pk=None):
+        subscription = self.get_object()
+        data = serializers.AddUsersRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+
+        def operation():
+            result = services.add_users(
+                actor=request.user, subscription_id=subscription.pk,
+                users=data.validated_data["users"],
+            )
+            body = serializers.AddUsersResultSerializer({
+                "subscription": self.get_queryset().get(pk=subscription.pk),
+                "users": result.plan.users,
+                "licenses": result.licenses,
+                "split": result.plan.as_dict()["parts"],
+                "balance_after": result.balance_after,
+            }).data
+            return status.HTTP_201_CREATED, json.loads(json.dumps(body, default=str))
+
+        return idempotent(request, operation)
+
+    @extend_schema(
+        summary="Undo the last license-moving operation, a renewal or an add-on (before "
+        "its term starts, or within 7 days of it; once): its licenses go back to the pool",
         parameters=[IDEMPOTENCY_HEADER],
         request=None,
         responses={200: serializers.CancelRenewalResultSerializer},
@@ -288,21 +316,25 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         subscription = self.get_object()
 
         def operation():
-            refund = services.cancel_renewal(actor=request.user, subscription_id=subscription.pk)
-            # Still inside the transaction that holds the subscription's lock: the latest
-            # cancelled renewal is the one just cancelled.
-            term = serializers.cancelled_renewals().filter(subscription=subscription).first()
-            reversal = (
-                LicenseMovement.objects.filter(term=term, kind=MovementKind.REVERSAL)
-                .order_by("-pk")
-                .first()
+            result = services.undo_last_operation(
+                actor=request.user, subscription_id=subscription.pk
             )
+            undone = result.operation
+            renewal = addon = None
+            if undone.kind == "addon":
+                addon = {"users": undone.users, "licenses": result.licenses,
+                         "created_at": undone.made_at,
+                         "terms": [change.term_id for change in undone.changes]}
+            else:
+                renewal = serializers.cancelled_renewals().get(pk=undone.term.pk)
             body = serializers.CancelRenewalResultSerializer(
                 {
                     "subscription": self.get_queryset().get(pk=subscription.pk),
-                    "cancelled_renewal": term,
-                    "licenses_refunded": refund,
-                    "balance_after": reversal.balance_after if reversal else None,
+                    "undone": undone.kind,
+                    "cancelled_renewal": renewal,
+                    "cancelled_addon": addon,
+                    "licenses_refunded": result.licenses,
+                    "balance_after": result.balance_after,
                 }
             ).data
             return status.HTTP_200_OK, json.loads(json.dumps(body, default=str))

@@ -201,3 +201,21 @@ class AllocationForm(TokenFormMixin, BootstrapFormMixin, forms.Form):
         cleaned_data = super().clean()
         self._check_token(cleaned_data)
         return cleaned_data
+
+
+class AddUsersForm(TokenFormMixin, BootstrapFormMixin, forms.Form):
+    """Users added mid-term (rule 19); the service checks the total against MAX_USERS."""
+
+    users = _users_field(_("Users to add"))
+    token = _token_field()
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.fields["users"].initial = 1
+        self._apply_bootstrap()
+
+    def clean(self):
+        cleaned_data = super().clean()
+        self._check_token(cleaned_data)
+        return cleaned_data

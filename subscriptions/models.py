@@ -344,6 +344,7 @@ class MovementKind(models.TextChoices):
     RENEWAL = "renewal", _("Renewal")
     IMPORT = "import", _("Import")
     REVERSAL = "reversal", _("Reversal")
+    ADDON = "addon", _("Users added")
     COTERM = "coterm", _("Co-terming")
 
 
@@ -572,6 +573,6 @@ class FiguresState(models.Model):
         return f"{self.as_of} ({self.window_months})"
 
 
-# New models live in their own modules (string references, no import of this one), loaded
-# here so that Django registers them with the app.
+# Registered with the others; kept apart to keep this module readable.
+from .models_addon import TermChange  # noqa: E402,F401
 from .models_coterm import CoTermDebit, CoTermExtension, CoTerming  # noqa: E402,F401

@@ -14,10 +14,12 @@ from portal.numbers import figures
 
 BULK_RENEWAL = gettext_noop("Bulk renewal")
 RENEWAL_CANCELLED = gettext_noop("Renewal cancelled")
+ADDON_CANCELLED = gettext_noop("Users added cancelled")
 DEMO_DATA = gettext_noop("Demo data")
 SYSTEM_NOTES = {
     BULK_RENEWAL: BULK_RENEWAL,
     RENEWAL_CANCELLED: RENEWAL_CANCELLED,
+    ADDON_CANCELLED: ADDON_CANCELLED,
     DEMO_DATA: DEMO_DATA,
     "Renouvellement groupé": BULK_RENEWAL,
     "Renouvellement annulé": RENEWAL_CANCELLED,

@@ -1,5 +1,6 @@
 """The publisher's monthly report, per partner and product (`manage.py monthly_report`):
-renewals done and licenses consumed, and the subscriptions marked "not renewing" (rule 15).
+renewals done and licenses consumed, the subscriptions marked "not renewing" (rule 15), and
+the add-ons (users added mid-term, rule 19), counted apart from the renewals.
 
 Co-terming (rule 20) is counted apart: `coterm_extensions`, the extension terms it wrote
 during the month (an undone one not counted); what they cost is in `licenses_consumed`.
@@ -25,15 +26,17 @@ from django.utils import timezone
 from accounts.models import Organization
 
 from .models import LicenseMovement, MovementKind, Product, Subscription, Term, TermKind
+from .models_addon import TermChange
 
-# Ledger kinds that pay for clients' terms. A reversal (an undone renewal) gives licenses
-# back, and the two lines an import without debit writes cancel out, so their sum is what
+# Ledger kinds that pay for clients' terms. A reversal (an undone renewal or add-on) gives
+# licenses back, and the two lines an import without debit writes cancel out, so their sum is what
 # the month really consumed.
 CONSUMING_KINDS = (
     MovementKind.CREATION,
     MovementKind.RENEWAL,
     MovementKind.IMPORT,
     MovementKind.REVERSAL,
+    MovementKind.ADDON,
     MovementKind.COTERM,
 )
 
@@ -49,6 +52,8 @@ class ReportLine:
     licenses_consumed: int = 0
     marked_not_renewing: int = 0
     not_renewing_ending: int = 0
+    addons: int = 0
+    addon_licenses: int = 0
     coterm_extensions: int = 0
 
     def as_dict(self):
@@ -102,6 +107,20 @@ def monthly_report(month: datetime.date):
     )
     for row in movements:
         line(row["partner_id"], row["pool__product_id"]).licenses_consumed = -row["total"]
+    # Rule 19: the add-ons made in the month and not undone, each counted once (its one
+    # ledger line) however many terms it raised, and the licenses they debited.
+    addons = (
+        TermChange.objects.filter(
+            created_at__gte=start, created_at__lt=stop, cancelled_at__isnull=True
+        )
+        .values("subscription__client__partner_id", "subscription__product_id")
+        .annotate(count=Count("movement_id", distinct=True), total=Sum("licenses"))
+        .order_by()
+    )
+    for row in addons:
+        entry = line(row["subscription__client__partner_id"], row["subscription__product_id"])
+        entry.addons = row["count"]
+        entry.addon_licenses = row["total"]
     marked_then = Q(not_renewing_at__gte=start, not_renewing_at__lt=stop)
     ending_then = Q(term_end__gte=start.date(), term_end__lt=stop.date())
     marked = (

@@ -29,6 +29,8 @@ class Status:
     ALL = (RENEWED, NOT_STARTED, EXPIRED, EXPIRING, ACTIVE)
     TO_RENEW = (EXPIRING, EXPIRED)
     RENEWABLE = (ACTIVE, EXPIRING, EXPIRED)
+    # Rule 19: users may be added to these; an expired one is renewed instead.
+    ADDABLE = (NOT_STARTED, ACTIVE, EXPIRING, RENEWED)
 
 
 def status_labels():

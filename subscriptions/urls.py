@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import organization_menus
-from .views import bulk, clients, coterm, imports, lists, renewal, undo
+from .views import addon, bulk, clients, coterm, imports, lists, renewal, undo
 
 # The package re-exports the view `licenses` under the module's name: import from the module.
 from .views.licenses import allocate, licenses
@@ -16,6 +16,7 @@ urlpatterns = [
     path("renewals/", lists.renewals, name="renewals"),
     path("renewals/bulk/", bulk.bulk_renew, name="bulk_renew"),
     path("subscriptions/<int:pk>/renew/", renewal.renew, name="renew"),
+    path("subscriptions/<int:pk>/add-users/", addon.add_users, name="add_users"),
     path(
         "subscriptions/<int:pk>/cancel-renewal/", undo.cancel_renewal, name="cancel_renewal"
     ),

@@ -4,7 +4,8 @@ operation:
 - grant.py: publisher → partner credits;   allocation.py: partner ↔ reseller transfers;
 - clients.py: a new client, a further product;   client_import.py: clients from a file;
 - renewal.py: one renewal;   bulk_renewal.py: a selection, all or none;
-- undo.py: cancelling the latest renewal;   not_renewing.py: the "not renewing" mark;
+- addon.py: users added mid-term;
+- undo.py: undoing the last renewal or add-on;   not_renewing.py: the "not renewing" mark.
 - coterm.py: a client's subscriptions aligned on one end date (rule 20).
 
 What they share, each in one place: `renewal_writer.write_renewals` writes every renewal;
@@ -16,6 +17,8 @@ Each operation runs in one transaction that claims its token, locks what it chan
 re-reads it under the lock, checks, debits and writes the ledger line.
 """
 
+from . import addon
+from .addon import AddonPlan, AddonResult, add_users, plan_addon
 from .allocation import GIVE, TAKE, allocate_licenses
 from .bulk_renewal import (
     BULK_MAX,
@@ -44,19 +47,31 @@ from .ledger import PoolDebit, pool_balance, record_bulk_debit
 from .not_renewing import NOT_RENEWING_CLEARED, clear_not_renewing, mark_not_renewing
 from .renewal import RenewalResult, new_term_start, refusal_for_status, renew_subscription
 from .renewal_writer import PlannedRenewal, write_renewals
-from .undo import UNDO_HOURS, cancel_renewal, undo_refusal, undoable_term
+from .undo import (
+    UNDO_HOURS,
+    UndoResult,
+    cancel_renewal,
+    last_operation,
+    undo_last_operation,
+    undo_refusal,
+    undoable_operation,
+)
 
 __all__ = [
     "BULK_MAX", "GIVE", "MAX_IMPORT_YEARS", "MAX_QUANTITY", "MAX_USERS", "MAX_YEARS",
-    "NOT_RENEWING_CLEARED", "TAKE", "UNDO_HOURS",
-    "AlreadyDone", "BulkRenewalResult", "ImportPlan", "ImportRefused", "ImportResult",
-    "ImportRow", "CotermResult", "OperationRefused", "PlannedRenewal", "PoolDebit",
-    "RenewalResult", "add_subscription", "allocate_licenses", "bulk_renewal_preview",
-    "bulk_result_summary", "cancel_renewal", "clear_not_renewing", "coterm_subscriptions",
-    "create_client", "grant_licenses",
-    "import_subscriptions", "mark_not_renewing", "new_term_start", "plan_bulk_renewal",
-    "plan_import", "pool_balance", "record_bulk_debit", "refusal_for_status",
+    "NOT_RENEWING_CLEARED", "TAKE", "UNDO_HOURS", "addon",
+    "AddonPlan", "AddonResult", "AlreadyDone", "BulkRenewalResult", "ImportPlan",
+    "ImportRefused", "ImportResult", "ImportRow", "CotermResult", "OperationRefused",
+    "PlannedRenewal",
+    "PoolDebit", "RenewalResult",
+    "UndoResult", "add_subscription", "add_users", "allocate_licenses",
+    "bulk_renewal_preview", "bulk_result_summary",
+    "cancel_renewal", "clear_not_renewing", "coterm_subscriptions", "create_client",
+    "grant_licenses", "last_operation",
+    "import_subscriptions", "mark_not_renewing", "new_term_start", "plan_addon",
+    "plan_bulk_renewal", "plan_import", "pool_balance", "record_bulk_debit",
+    "refusal_for_status",
     "renew_subscription", "renew_subscriptions", "short_pools_refusal", "shortfall_message",
-    "simulate_coterm",
-    "undo_refusal", "undoable_term", "write_renewals",
+    "simulate_coterm", "undo_last_operation", "undo_refusal", "undoable_operation",
+    "write_renewals",
 ]

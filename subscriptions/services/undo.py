@@ -1,14 +1,24 @@
-"""Cancelling the latest renewal (docs/rules.md rule 14)."""
+"""Undoing the last license-moving operation on a subscription (docs/rules.md rules 14
+and 21): its latest renewal or add-on, whichever was made last.
+
+The operations of a subscription are read as `Operation`s (`last_operation`), the latest
+one standing or undone; only that one may be undone, so after an undo nothing earlier
+becomes undoable. Each kind has its undoer in `UNDOERS`; another kind of operation (a
+co-term extension) adds its candidate in `last_operation` and its undoer there.
+"""
 
 import datetime
 import logging
+from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import LicenseMovement, MovementKind, Subscription, Term, TermKind
-from ..notes import RENEWAL_CANCELLED
+from ..models_addon import TermChange
+from ..notes import ADDON_CANCELLED, RENEWAL_CANCELLED
 from . import idempotency, ledger, locks
 from .errors import OperationRefused
 
@@ -16,73 +26,130 @@ logger = logging.getLogger("portal.operations")
 
 UNDO_HOURS = 168
 
-
-def _live_terms(subscription_id):
-    """The terms that count, latest first: a cancelled renewal is history only."""
-    return Term.objects.filter(
-        subscription_id=subscription_id, cancelled_at__isnull=True
-    ).order_by("-start_date", "-pk")
+RENEWAL = "renewal"
+ADDON = "addon"
 
 
-def undo_refusal(term, *, now):
-    """Why the renewal `term` (the latest live one) can no longer be undone, or None."""
-    if term is None or term.kind != TermKind.RENEWAL:
+@dataclass
+class Operation:
+    """One license-moving operation on a subscription, as undo sees it.
+
+    `term`: the renewal's term, or the first term an add-on raised (its current term);
+    its start date is the one rule 14's time condition looks at. `changes`: an add-on's
+    lines, one per term it raised."""
+
+    kind: str
+    term: Term
+    made_at: datetime.datetime
+    cancelled: bool
+    licenses: int
+    changes: list = field(default_factory=list)
+
+    @property
+    def users(self):
+        return self.changes[0].users_added if self.changes else self.term.users
+
+
+def _renewal_candidate(terms):
+    """The latest term (by start, then pk), cancelled or not, when it is a renewal."""
+    latest = max(terms, key=lambda term: (term.start_date, term.pk), default=None)
+    if latest is None or latest.kind != TermKind.RENEWAL:
+        return None
+    return Operation(RENEWAL, latest, latest.created_at, latest.cancelled_at is not None,
+                     latest.licenses)
+
+
+def _addon_candidate(changes, terms_by_pk):
+    """The latest add-on: its lines share one ledger line."""
+    latest = max(changes, key=lambda change: (change.created_at, change.movement_id),
+                 default=None)
+    if latest is None:
+        return None
+    lines = sorted(
+        (change for change in changes if change.movement_id == latest.movement_id),
+        key=lambda change: terms_by_pk[change.term_id].start_date,
+    )
+    return Operation(ADDON, terms_by_pk[lines[0].term_id], latest.created_at,
+                     latest.cancelled_at is not None,
+                     sum(change.licenses for change in lines), lines)
+
+
+def last_operation(terms, changes):
+    """The subscription's latest license-moving operation, undone or not (None: none yet),
+    from all its `terms` and add-on `changes`."""
+    terms_by_pk = {term.pk: term for term in terms}
+    candidates = [
+        candidate for candidate in (
+            _renewal_candidate(terms),
+            _addon_candidate(changes, terms_by_pk),
+        ) if candidate is not None
+    ]
+    return max(candidates, key=lambda candidate: candidate.made_at, default=None)
+
+
+def read_last_operation(subscription_id):
+    terms = list(Term.objects.filter(subscription_id=subscription_id))
+    changes = list(TermChange.objects.filter(subscription_id=subscription_id))
+    return last_operation(terms, changes)
+
+
+def undo_refusal(operation, *, now):
+    """Why `operation` (the subscription's last) cannot be undone now, or None."""
+    if operation is None or operation.cancelled:
         return OperationRefused(
-            _("This subscription has no renewal to cancel."), code="nothing_to_undo"
+            _("This subscription has no operation to cancel."), code="nothing_to_undo"
         )
     today = timezone.localdate(now, timezone=timezone.get_default_timezone())
-    started = term.start_date <= today
-    too_old = now - term.created_at >= datetime.timedelta(hours=UNDO_HOURS)
+    started = operation.term.start_date <= today
+    too_old = now - operation.made_at >= datetime.timedelta(hours=UNDO_HOURS)
     if started and too_old:
-        return OperationRefused(
-            _("This renewal can no longer be cancelled: its term has started and it was "
-              "made more than 7 days ago."),
-            code="too_late",
-        )
+        if operation.kind == ADDON:
+            message = _("These users can no longer be removed: their term has started and "
+                        "they were added more than 7 days ago.")
+        else:
+            message = _("This renewal can no longer be cancelled: its term has started and "
+                        "it was made more than 7 days ago.")
+        return OperationRefused(message, code="too_late")
     return None
 
 
-def undoable_term(subscription_id, *, now=None):
-    """The renewal that may be cancelled now, or None (for showing the button)."""
+def undoable_operation(subscription_id, *, now=None):
+    """The operation that may be undone now, or None (for showing the button)."""
     now = now or timezone.now()
-    term = _live_terms(subscription_id).first()
-    return None if undo_refusal(term, now=now) else term
+    operation = read_last_operation(subscription_id)
+    return None if undo_refusal(operation, now=now) else operation
 
 
-@transaction.atomic
-def cancel_renewal(*, actor, subscription_id, token=None, now=None):
-    """Rule 14: refund the latest renewal to the pool it was debited from, mark its term
-    cancelled, and put the subscription's columns back as they were before it.
+@dataclass
+class UndoResult:
+    operation: Operation
+    licenses: int
+    balance_after: int | None
 
-    Locks the subscription first (as a renewal does), so a cancel and a renewal, or two
-    cancels, of one subscription run one after the other and the second sees the first.
-    Callers check the scope and the manager role.
-    """
-    claimed = idempotency.claim_form_token(token, actor=actor, operation="cancel_renewal")
-    now = now or timezone.now()
-    subscription = locks.lock_subscription(
-        subscription_id, queryset=Subscription.objects.select_related("client", "product")
-    )
-    live = list(_live_terms(subscription.pk)[:3])
-    term = live[0] if live else None
-    refusal = undo_refusal(term, now=now)
-    if refusal:
-        raise refusal
+
+def _undo_renewal(subscription, operation, *, actor, now):
+    """Rule 14: refund the renewal, mark its term cancelled, and put the subscription's
+    columns back as they were before it."""
+    term = operation.term
     debits = list(
         LicenseMovement.objects.filter(term=term, kind=MovementKind.RENEWAL).select_related(
             "pool__organization"
         )
     )
-    refund = 0
+    refund, balance_after = 0, None
     for debit in debits:
-        ledger.move(
+        reversal = ledger.move(
             debit.pool, -debit.quantity, kind=MovementKind.REVERSAL, actor=actor,
-            subscription=subscription, term=term,
-            note=RENEWAL_CANCELLED,
+            subscription=subscription, term=term, note=RENEWAL_CANCELLED,
         )
         refund += -debit.quantity
+        balance_after = reversal.balance_after
     Term.objects.filter(pk=term.pk).update(cancelled_at=now, cancelled_by=actor)
-    before = live[2] if len(live) > 2 else None
+    live = list(
+        Term.objects.filter(subscription_id=subscription.pk, cancelled_at__isnull=True)
+        .order_by("-start_date", "-pk")[:2]
+    )
+    before = live[1] if len(live) > 1 else None
     Subscription.objects.filter(pk=subscription.pk).update(
         term_start=subscription.previous_term_start,
         term_end=subscription.previous_term_end,
@@ -93,10 +160,75 @@ def cancel_renewal(*, actor, subscription_id, token=None, now=None):
         previous_users=before.users if before else None,
         previous_years=before.years if before else None,
     )
-    idempotency.remember(claimed, {"subscription_id": subscription.pk, "term_id": term.pk,
-                                   "licenses": refund})
-    logger.info(
-        "cancel_renewal subscription=%s term=%s licenses=%d actor=%s",
-        subscription.pk, term.pk, refund, actor,
+    return refund, balance_after
+
+
+def _undo_addon(subscription, operation, *, actor, now):
+    """Rule 21: refund the add-on's one ledger line, lower the users it added on each term
+    and on the subscription's columns, and mark its lines cancelled."""
+    changes = operation.changes
+    debit = LicenseMovement.objects.select_related("pool").get(pk=changes[0].movement_id)
+    reversal = ledger.move(
+        debit.pool, -debit.quantity, kind=MovementKind.REVERSAL, actor=actor,
+        subscription=subscription, term=operation.term,
+        note=ADDON_CANCELLED,
     )
-    return refund
+    # The add-on is the last operation: the terms it raised are still the row's latest
+    # term and, when a renewal is queued, the one before it.
+    live = list(
+        Term.objects.filter(subscription_id=subscription.pk, cancelled_at__isnull=True)
+        .order_by("-start_date", "-pk").values_list("pk", flat=True)[:2]
+    )
+    columns = {}
+    for change in changes:
+        Term.objects.filter(pk=change.term_id).update(
+            users=F("users") - change.users_added, licenses=F("licenses") - change.licenses
+        )
+        column = "users" if change.term_id == live[0] else "previous_users"
+        columns[column] = F(column) - change.users_added
+    Subscription.objects.filter(pk=subscription.pk).update(**columns)
+    TermChange.objects.filter(pk__in=[change.pk for change in changes]).update(
+        cancelled_at=now, cancelled_by=actor
+    )
+    return -debit.quantity, reversal.balance_after
+
+
+UNDOERS = {RENEWAL: _undo_renewal, ADDON: _undo_addon}
+
+
+@transaction.atomic
+def undo_last_operation(*, actor, subscription_id, token=None, now=None):
+    """Rules 14 and 21: undo the subscription's last license-moving operation, refunding
+    exactly what it debited to the pool that paid.
+
+    Locks the subscription first (as a renewal and an add-on do), so an undo and another
+    operation, or two undos, of one subscription run one after the other and the second
+    sees the first. Callers check the scope and the manager role.
+    """
+    claimed = idempotency.claim_form_token(token, actor=actor, operation="cancel_renewal")
+    now = now or timezone.now()
+    subscription = locks.lock_subscription(
+        subscription_id, queryset=Subscription.objects.select_related("client", "product")
+    )
+    operation = read_last_operation(subscription.pk)
+    refusal = undo_refusal(operation, now=now)
+    if refusal:
+        raise refusal
+    refund, balance_after = UNDOERS[operation.kind](
+        subscription, operation, actor=actor, now=now
+    )
+    idempotency.remember(claimed, {"subscription_id": subscription.pk, "kind": operation.kind,
+                                   "term_id": operation.term.pk, "licenses": refund})
+    logger.info(
+        "undo subscription=%s kind=%s term=%s licenses=%d actor=%s",
+        subscription.pk, operation.kind, operation.term.pk, refund, actor,
+    )
+    return UndoResult(operation=operation, licenses=refund, balance_after=balance_after)
+
+
+def cancel_renewal(*, actor, subscription_id, token=None, now=None):
+    """`undo_last_operation`, answering the licenses refunded (what callers of rule 14's
+    cancel have always had)."""
+    return undo_last_operation(
+        actor=actor, subscription_id=subscription_id, token=token, now=now
+    ).licenses

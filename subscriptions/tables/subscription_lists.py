@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from ..status import Status
 from .columns import (
     ACTION_ATTRS,
     FIGURE_ATTRS,
@@ -102,12 +103,40 @@ class SubscriptionRowsTable(FastRowsMixin, tables.Table):
         return badges[key]
 
 
+def add_users_link(record):
+    """Rule 19's row action, on the rows whose status allows adding users."""
+    if record.status not in Status.ADDABLE:
+        return ""
+    return format_html(
+        '<a class="btn btn-sm btn-outline-primary" data-testid="add-users" href="{}">{}</a>',
+        reverse("add_users", args=[record.pk]),
+        _("Add users"),
+    )
+
+
 class ClientListTable(SubscriptionRowsTable):
     """Liste des clients: one row per subscription, coloured by status."""
+
+    actions = tables.Column(
+        verbose_name=_("Actions"),
+        accessor="pk",
+        orderable=False,
+        empty_values=(),
+        attrs=ACTION_ATTRS,
+        exclude_from_export=True,
+    )
 
     # django-tables2 reads options from the class's own Meta only.
     class Meta(SubscriptionRowsTable.Meta):
         pass
+
+    def __init__(self, *args, can_manage=False, **kwargs):
+        if not can_manage:
+            kwargs["exclude"] = (*kwargs.get("exclude", ()), "actions")
+        super().__init__(*args, can_manage=can_manage, **kwargs)
+
+    def render_actions(self, record):
+        return add_users_link(record)
 
 
 class RenewalTable(SubscriptionRowsTable):
@@ -170,7 +199,8 @@ class RenewalTable(SubscriptionRowsTable):
 
     def render_renew(self, record):
         return format_html(
-            '<a class="btn btn-sm btn-primary" data-testid="renew" href="{}">{}</a>',
+            '<a class="btn btn-sm btn-primary" data-testid="renew" href="{}">{}</a>{}',
             reverse("renew", args=[record.pk]),
             _("Renew"),
+            format_html(" {}", add_users_link(record)) if record.status in Status.ADDABLE else "",
         )

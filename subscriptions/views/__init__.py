@@ -3,10 +3,11 @@
 - `lists`: the client list and the clients to renew;
 - `clients`: a client's record and the creation of a client;
 - `renewal`: renewing one subscription;
+- `addon`: adding users mid-term (rule 19);
 - `bulk`: bulk renewal (rule 13);
 - `coterm`: aligning a client's end dates (rule 20);
 - `licenses`: the licenses page and allocation to resellers;
-- `undo`: undoing a renewal (rule 14) and the "not renewing" mark (rule 15);
+- `undo`: undoing the last renewal or add-on (rules 14, 21) and the "not renewing" mark (rule 15);
 - `imports`: the client import page;
 - `common`: what several of them share (tables' paging, the way back to a list).
 

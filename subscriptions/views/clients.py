@@ -19,6 +19,7 @@ from portal.numbers import figures
 from .. import selectors, services
 from ..forms import ClientForm
 from ..models import Product, Term
+from ..models_addon import TermChange
 from ..selectors.scope import Visible
 from ..services.idempotency import issue_token
 from ..tables import STATUS_ROW_CLASSES, status_badge
@@ -39,13 +40,20 @@ def client_detail(request, pk):
         .select_related("subscription__product", "created_by", "cancelled_by")
         .order_by("subscription__product__name", "subscription_id", "start_date", "pk")
     )
-    # Rule 14, from the terms already read: the latest live term of each subscription.
-    latest_live = {}
+    # Rules 19 and 21: each term's add-on lines, and each subscription's last operation,
+    # from the terms already read.
+    changes = list(
+        TermChange.objects.filter(subscription__client=client)
+        .select_related("created_by", "cancelled_by")
+        .order_by("created_at", "pk")
+    )
+    changes_of = {}
+    for change in changes:
+        changes_of.setdefault(change.term_id, []).append(change)
     for term in terms:
         # A co-term extension is a span of days (rule 20), not whole years.
         term.days = (term.end_date - term.start_date).days + 1
-        if term.cancelled_at is None:
-            latest_live[term.subscription_id] = term
+        term.change_lines = changes_of.get(term.pk, [])
     now = timezone.now()
     # A co-terming's debit pays for several subscriptions: it names the client through
     # its group, not through one subscription.
@@ -55,10 +63,16 @@ def client_detail(request, pk):
     for subscription in subscriptions:
         subscription.status_badge = status_badge(subscription.status)
         subscription.renewable = subscription.status in selectors.Status.RENEWABLE
+        subscription.addable = subscription.status in services.addon.ADDABLE
         subscription.row_class = STATUS_ROW_CLASSES.get(subscription.status, "")
-        subscription.undoable = visible.scope.can_manage and (
-            services.undo_refusal(latest_live.get(subscription.pk), now=now) is None
+        operation = services.last_operation(
+            [term for term in terms if term.subscription_id == subscription.pk],
+            [change for change in changes if change.subscription_id == subscription.pk],
         )
+        subscription.undoable = visible.scope.can_manage and (
+            services.undo_refusal(operation, now=now) is None
+        )
+        subscription.undo_kind = operation.kind if operation else None
         subscription.markable = subscription.status in selectors.Status.TO_RENEW
     back_url, back_label, navigation_tab = back_to_list(request)
     return render(

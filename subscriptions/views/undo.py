@@ -1,4 +1,5 @@
-"""Undoing a renewal (rule 14) and marking a subscription as not renewing (rule 15)."""
+"""Undoing the last renewal or add-on (rules 14 and 21) and marking a subscription as
+not renewing (rule 15)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,10 +18,32 @@ from ..services.idempotency import issue_token, token_is_valid
 from .common import already_submitted, visible_subscription_or_404
 
 
+def _undone_message(result, *, product, client):
+    values = figures({"product": product, "client": client, "licenses": result.licenses,
+                      "users": result.operation.users})
+    if result.operation.kind == "addon":
+        return ngettext(
+            "The users last added to the %(product)s subscription of %(client)s "
+            "(%(users)s) were removed — %(licenses)s license refunded.",
+            "The users last added to the %(product)s subscription of %(client)s "
+            "(%(users)s) were removed — %(licenses)s licenses refunded.",
+            result.licenses,
+        ) % values
+    return ngettext(
+        "The renewal of the %(product)s subscription of %(client)s was "
+        "cancelled — %(licenses)s license refunded.",
+        "The renewal of the %(product)s subscription of %(client)s was "
+        "cancelled — %(licenses)s licenses refunded.",
+        result.licenses,
+    ) % values
+
+
 @login_required
 @manager_required
 @require_http_methods(["GET", "POST"])
 def cancel_renewal(request, pk):
+    """Undoes the subscription's last license-moving operation (rules 14 and 21): its
+    latest renewal or add-on; the URL keeps the name it had when only renewals were."""
     subscription = visible_subscription_or_404(request.user, pk)
     client = subscription.client
     error = None
@@ -30,7 +53,7 @@ def cancel_renewal(request, pk):
             error = TOKEN_INVALID
         else:
             try:
-                refund = services.cancel_renewal(
+                result = services.undo_last_operation(
                     actor=request.user, subscription_id=subscription.pk, token=token
                 )
             except services.AlreadyDone:
@@ -39,29 +62,21 @@ def cancel_renewal(request, pk):
             except services.OperationRefused as refusal:
                 error = refusal.message
             else:
-                messages.success(
-                    request,
-                    ngettext(
-                        "The renewal of the %(product)s subscription of %(client)s was "
-                        "cancelled — %(licenses)s license refunded.",
-                        "The renewal of the %(product)s subscription of %(client)s was "
-                        "cancelled — %(licenses)s licenses refunded.",
-                        refund,
-                    )
-                    % figures({"product": subscription.product.name, "client": client.name,
-                       "licenses": refund}),
-                )
+                messages.success(request, _undone_message(
+                    result, product=subscription.product.name, client=client.name
+                ))
                 return redirect("client_detail", client.pk)
-    term = services.undoable_term(subscription.pk)
-    if term is None and error is None:
-        error = _("This subscription has no renewal that can still be cancelled.")
+    operation = services.undoable_operation(subscription.pk)
+    if operation is None and error is None:
+        error = _("This subscription has no operation that can still be cancelled.")
     return render(
         request,
         "subscriptions/cancel_renewal.html",
         {
             "subscription": subscription,
             "client": client,
-            "term": term,
+            "operation": operation,
+            "term": operation.term if operation else None,
             "error": error,
             "token": issue_token(request.user),
         },

@@ -65,6 +65,8 @@ EXPECTED = {
     # The new-client form's pool figure: without an organization and a product, nothing.
     "pool_balance": row(anonymous=(LOGIN, 405), default=(404, 405), viewer=(403, 405)),
     "renew": row(default=(200, 200), viewer=(403, 403), other=(404, 404)),
+    # Rule 19: an empty POST (no token) re-renders the form with the error.
+    "add_users": row(default=(200, 200), viewer=(403, 403), other=(404, 404)),
     # Rules 14 and 15: no token / no reason re-renders the page with a message.
     "cancel_renewal": row(default=(200, 200), viewer=(403, 403), other=(404, 404)),
     "not_renewing": row(default=(200, 200), viewer=(403, 403), other=(404, 404)),
@@ -118,7 +120,8 @@ EXPECTED = {
             "api-client-list", "api-client-detail", "api-subscription-list",
             "api-subscription-detail", "api-subscription-renew", "api-subscription-bulk-renew",
             "api-subscription-cancel-renewal", "api-subscription-not-renewing",
-            "api-renewals-due-list", "api-pool-list", "api-ledger-list", "api-client-coterm",
+            "api-subscription-add-users", "api-client-coterm",
+            "api-renewals-due-list", "api-pool-list", "api-ledger-list",
         )
     },
     "api-schema": each((200, 405)),
@@ -190,11 +193,13 @@ def world(
 def url_for(name, pattern, world):
     if name in {"client_detail", "coterm"}:
         return reverse(name, args=[world["client"].pk])
-    if name in {"renew", "cancel_renewal", "not_renewing"}:
+    if name in {"renew", "add_users", "cancel_renewal", "not_renewing"}:
         return reverse(name, args=[world["subscription"].pk])
     if name and name.startswith("account_user_") and name != "account_user_invite":
         return reverse(name, args=[world["member"].pk])
-    on_one_object = ("-detail", "-renew", "-cancel-renewal", "-not-renewing", "-coterm")
+    on_one_object = (
+        "-detail", "-renew", "-cancel-renewal", "-not-renewing", "-add-users", "-coterm",
+    )
     if name and name.startswith("api-") and name.endswith(on_one_object) and "bulk" not in name:
         return reverse(name, kwargs={"pk": world["subscription"].pk if "subscription" in name
                                      else world["client"].pk})

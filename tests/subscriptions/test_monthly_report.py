@@ -48,10 +48,29 @@ def test_it_sums_renewals_and_licenses_per_partner_and_product_in_json(
         "partner": "Alpha Distribution", "partner_id": alpha.pk, "product": "TBOX",
         # The expiring subscription's own first term was written today too (no debit).
         "renewals": 1, "new_subscriptions": 2, "imported": 0, "licenses_consumed": 8 + 5,
-        "marked_not_renewing": 0, "not_renewing_ending": 0, "coterm_extensions": 0,
+        "marked_not_renewing": 0, "not_renewing_ending": 0, "addons": 0, "addon_licenses": 0,
+        "coterm_extensions": 0,
     }
     assert lines[("Beta Distribution", "TSEND")]["licenses_consumed"] == 6
     assert lines[("Beta Distribution", "TSEND")]["renewals"] == 0
+
+
+def test_add_ons_are_counted_apart_and_an_undone_one_not_at_all(
+    activity, today, capsys, alpha, tbox, partner_user
+):
+    [renewed] = Subscription.objects.filter(terms__kind="renewal").distinct()
+    first = services.add_users(actor=partner_user, subscription_id=renewed.pk, users=10)
+    services.add_users(actor=partner_user, subscription_id=renewed.pk, users=1)
+    services.undo_last_operation(actor=partner_user, subscription_id=renewed.pk)
+
+    report = json.loads(_report(capsys, "--month", today.strftime("%Y-%m"), "--format", "json"))
+    line = {(line["partner"], line["product"]): line
+            for line in report["lines"]}[("Alpha Distribution", "TBOX")]
+    assert (line["renewals"], line["addons"]) == (1, 1)
+    assert line["addon_licenses"] == first.licenses
+    # The consumed licenses count the add-on standing; the undone one is refunded.
+    assert line["licenses_consumed"] == 8 + 5 + first.licenses
+    assert "Add-ons" in _report(capsys, "--month", today.strftime("%Y-%m"))
 
 
 def test_another_month_is_empty(activity, capsys):
@@ -67,11 +86,11 @@ def test_it_writes_csv_and_a_table_with_totals(activity, today, capsys):
 
     assert csv_output.splitlines()[0] == (
         "month,partner,partner_id,product,renewals,new_subscriptions,imported,licenses_consumed,"
-        "marked_not_renewing,not_renewing_ending,coterm_extensions"
+        "marked_not_renewing,not_renewing_ending,addons,addon_licenses,coterm_extensions"
     )
     assert len(csv_output.splitlines()) == 3
     total = [line for line in table.splitlines() if line.startswith("Total")][0]
-    assert total.split() == ["Total", "1", "3", "0", "19", "0", "0", "0"]
+    assert total.split() == ["Total", "1", "3", "0", "19", "0", "0", "0", "0", "0"]
 
 
 def test_an_import_without_debit_consumes_nothing(today, alpha, tbox, capsys):
@@ -183,7 +202,7 @@ def test_every_format_carries_the_not_renewing_counts(marks, capsys):
     assert (alpha_row["marked_not_renewing"], alpha_row["not_renewing_ending"]) == ("2", "2")
     assert "Not renewing (marked)" in table[1] and "Not renewing (ending)" in table[1]
     total = [line for line in table if line.startswith("Total")][0]
-    assert total.split() == ["Total", "0", "0", "0", "0", "3", "3", "0"]
+    assert total.split() == ["Total", "0", "0", "0", "0", "3", "3", "0", "0", "0"]
 
 
 def test_co_terming_is_counted_apart_and_its_licenses_consumed(
@@ -203,5 +222,5 @@ def test_co_terming_is_counted_apart_and_its_licenses_consumed(
     report = json.loads(_report(capsys, "--month", today.strftime("%Y-%m"), "--format", "json"))
 
     [line] = report["lines"]
-    assert (line["coterm_extensions"], line["renewals"]) == (1, 0)
+    assert (line["coterm_extensions"], line["renewals"], line["addons"]) == (1, 0, 0)
     assert line["licenses_consumed"] == result.licenses > 0
