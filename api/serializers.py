@@ -1,6 +1,7 @@
 """What the API answers and accepts. Figures of a subscription are its current term's
 (the `with_status` annotations), as on the screens."""
 
+from django.core.exceptions import ObjectDoesNotExist
 from rest_framework import serializers
 
 from subscriptions import services
@@ -156,8 +157,7 @@ class MovementSerializer(serializers.ModelSerializer):
     organization = serializers.IntegerField(source="pool.organization_id")
     organization_name = serializers.CharField(source="pool.organization.name")
     product = serializers.CharField(source="pool.product.code")
-    client = serializers.IntegerField(source="subscription.client_id", allow_null=True,
-                                      default=None)
+    client = serializers.SerializerMethodField()
     counterpart = serializers.IntegerField(source="counterpart_id", allow_null=True)
     actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
 
@@ -168,6 +168,16 @@ class MovementSerializer(serializers.ModelSerializer):
             "balance_after", "kind", "subscription", "client", "counterpart", "actor",
             "created_at", "note",
         ]
+
+    def get_client(self, obj) -> int | None:
+        """The subscription's client, or for a co-terming's debit (one line for several
+        subscriptions) the client co-termed."""
+        if obj.subscription_id is not None:
+            return obj.subscription.client_id
+        try:
+            return obj.coterm_debit.coterming.client_id
+        except ObjectDoesNotExist:
+            return None
 
 
 class RenewalRequestSerializer(serializers.Serializer):

@@ -29,6 +29,7 @@ from subscriptions.selectors.scope import Visible
 from subscriptions.services import idempotency
 
 from . import serializers
+from .coterm import CotermRequestSerializer, CotermResultSerializer, coterm_body
 from .filters import ScopedFilterBackend
 from .pagination import LedgerCursorPagination
 from .problems import PROBLEM_CONTENT_TYPE, problem, problem_response
@@ -79,11 +80,45 @@ class ClientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
+    @extend_schema(
+        summary="Align the client's subscriptions on one end date (co-terming), "
+        "or simulate it with dry_run (200, nothing written, no Idempotency-Key needed)",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=CotermRequestSerializer,
+        responses={200: CotermResultSerializer, 201: CotermResultSerializer},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def coterm(self, request, pk=None):
+        client = self.get_object()
+        data = CotermRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        end, sent = data.validated_data["end"], data.validated_data.get("subscriptions")
+        chosen = set(sent) if sent is not None else None
+        if data.validated_data["dry_run"]:
+            try:
+                plan = services.simulate_coterm(client, end=end, subscription_ids=sent)
+            except services.OperationRefused as refusal:
+                return _refused(refusal)
+            return Response(coterm_body(plan, sent=chosen, dry_run=True))
+
+        def operation():
+            ids = sent if sent is not None else list(
+                client.subscriptions.values_list("pk", flat=True)
+            )
+            result = services.coterm_subscriptions(
+                actor=request.user, client_id=client.pk, end=end, subscription_ids=ids
+            )
+            return status.HTTP_201_CREATED, coterm_body(
+                result.plan, sent=chosen, coterming=result.coterming
+            )
+
+        return idempotent(request, operation)
+
 
 # Refusals that depend on the subscription's state or the pool, not on the input.
 CONFLICTS = (
     "not_enough_licenses", "already_renewed", "not_started", "nothing_to_undo", "too_late",
-    "not_to_renew", "expired", "not_addable",
+    "not_to_renew", "expired", "not_addable", "nothing_to_extend", "coterm_not_undoable",
 )
 
 

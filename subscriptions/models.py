@@ -272,6 +272,8 @@ class TermKind(models.TextChoices):
     CREATION = "creation", _("Creation")
     RENEWAL = "renewal", _("Renewal")
     IMPORT = "import", _("Import")
+    # Rule 20: from the day after a term's end (or today, once expired) to a common date.
+    COTERM = "coterm", _("Co-term extension")
 
 
 class Term(models.Model):
@@ -365,6 +367,7 @@ class MovementKind(models.TextChoices):
     IMPORT = "import", _("Import")
     REVERSAL = "reversal", _("Reversal")
     ADDON = "addon", _("Users added")
+    COTERM = "coterm", _("Co-terming")
 
 
 class LicenseMovementQuerySet(models.QuerySet):
@@ -591,7 +594,7 @@ class FiguresState(models.Model):
     def __str__(self):
         return f"{self.as_of} ({self.window_months})"
 
-
-# Registered with the others; kept apart to keep this module readable.
+# The lifecycle's models (rules 19, 20, 23), kept in their modules, registered from here.
 from .models_addon import TermChange  # noqa: E402,F401
+from .models_coterm import CoTermDebit, CoTermExtension, CoTerming  # noqa: E402,F401
 from .models_plan import AutoRenewClaim, AutoRenewNotice  # noqa: E402,F401

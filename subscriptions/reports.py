@@ -3,6 +3,9 @@ renewals done (and, apart, how many of them were automatic: rule 23) and license
 the subscriptions marked "not renewing" (rule 15), and the add-ons (users added mid-term,
 rule 19), counted apart from the renewals.
 
+Co-terming (rule 20) is counted apart: `coterm_extensions`, the extension terms it wrote
+during the month (an undone one not counted); what they cost is in `licenses_consumed`.
+
 Not renewing is counted two ways, both for the subscriptions that carry the mark when the
 report runs (the portal keeps the current mark only: a mark removed, or cleared by a
 renewal, leaves no trace, so a month reported again later may count fewer):
@@ -43,6 +46,7 @@ CONSUMING_KINDS = (
     MovementKind.IMPORT,
     MovementKind.REVERSAL,
     MovementKind.ADDON,
+    MovementKind.COTERM,
 )
 
 
@@ -61,6 +65,7 @@ class ReportLine:
     addon_licenses: int = 0
     # Rule 23: the renewals run_auto_renewals made, also counted in `renewals`.
     automatic_renewals: int = 0
+    coterm_extensions: int = 0
 
     def as_dict(self):
         return asdict(self)
@@ -92,6 +97,7 @@ def monthly_report(month: datetime.date):
             renewals=Count("pk", filter=Q(kind=TermKind.RENEWAL)),
             creations=Count("pk", filter=Q(kind=TermKind.CREATION)),
             imports=Count("pk", filter=Q(kind=TermKind.IMPORT)),
+            coterm_extensions=Count("pk", filter=Q(kind=TermKind.COTERM)),
         )
         .order_by()
     )
@@ -100,6 +106,7 @@ def monthly_report(month: datetime.date):
         entry.renewals = row["renewals"]
         entry.new_subscriptions = row["creations"]
         entry.imported = row["imports"]
+        entry.coterm_extensions = row["coterm_extensions"]
     automatic = (
         AutoRenewClaim.objects.filter(
             term__created_at__gte=start, term__created_at__lt=stop,

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import organization_menus
-from .views import addon, bulk, clients, imports, lists, plan, renewal, undo
+from .views import addon, bulk, clients, coterm, imports, lists, plan, renewal, undo
 
 # The package re-exports the view `licenses` under the module's name: import from the module.
 from .views.licenses import allocate, licenses
@@ -12,6 +12,7 @@ urlpatterns = [
     path("licenses/balance/", clients.pool_balance, name="pool_balance"),
     path("clients/import/", imports.client_import, name="client_import"),
     path("clients/<int:pk>/", clients.client_detail, name="client_detail"),
+    path("clients/<int:pk>/coterm/", coterm.coterm, name="coterm"),
     path("renewals/", lists.renewals, name="renewals"),
     path("renewals/bulk/", bulk.bulk_renew, name="bulk_renew"),
     path("subscriptions/<int:pk>/renew/", renewal.renew, name="renew"),

@@ -43,6 +43,8 @@ class Visible:
             "subscription__client",
             "counterpart__organization",
             "actor",
+            # A co-terming's debit names its client through its group (rule 20).
+            "coterm_debit__coterming__client",
         )
 
     def own_organization(self):

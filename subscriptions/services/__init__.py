@@ -7,7 +7,8 @@ operation:
 - addon.py: users added mid-term;
 - undo.py: undoing the last renewal or add-on;   not_renewing.py: the "not renewing" mark;
 - renewal_plan.py: the plan and auto-renew switch;   auto_renewal.py: run_auto_renewals
-  (its e-mails in auto_renew_notices.py).
+  (its e-mails in auto_renew_notices.py);
+- coterm.py: a client's subscriptions aligned on one end date (rule 20).
 
 What they share, each in one place: `renewal_writer.write_renewals` writes every renewal;
 `ledger` is the one way a pool's balance moves; `locks` takes every row lock, in pk order;
@@ -41,6 +42,7 @@ from .client_import import (
     shortfall_message,
 )
 from .clients import add_subscription, create_client
+from .coterm import CotermResult, coterm_subscriptions, simulate_coterm
 from .errors import MAX_QUANTITY, MAX_USERS, MAX_YEARS, AlreadyDone, OperationRefused
 from .grant import grant_licenses
 from .ledger import PoolDebit, pool_balance, record_bulk_debit
@@ -62,15 +64,17 @@ __all__ = [
     "BULK_MAX", "GIVE", "MAX_IMPORT_YEARS", "MAX_QUANTITY", "MAX_USERS", "MAX_YEARS",
     "NOT_RENEWING_CLEARED", "TAKE", "UNDO_HOURS", "addon",
     "AddonPlan", "AddonResult", "AlreadyDone", "BulkRenewalResult", "ImportPlan",
-    "ImportRefused", "ImportResult", "ImportRow", "OperationRefused", "PlannedRenewal",
+    "ImportRefused", "ImportResult", "ImportRow", "CotermResult", "OperationRefused",
+    "PlannedRenewal",
     "PoolDebit", "RenewalResult",
     "UndoResult", "add_subscription", "add_users", "allocate_licenses",
     "bulk_renewal_preview", "bulk_result_summary",
-    "cancel_renewal", "clear_not_renewing", "create_client", "grant_licenses", "last_operation",
+    "cancel_renewal", "clear_not_renewing", "coterm_subscriptions", "create_client",
+    "grant_licenses", "last_operation",
     "import_subscriptions", "mark_not_renewing", "new_term_start", "plan_addon",
     "plan_bulk_renewal", "plan_import", "pool_balance", "record_bulk_debit",
     "refusal_for_status",
     "renew_subscription", "renew_subscriptions", "short_pools_refusal", "shortfall_message",
-    "check_plan", "plan_quantity", "set_renewal_plan",
+    "check_plan", "plan_quantity", "set_renewal_plan", "simulate_coterm",
     "undo_last_operation", "undo_refusal", "undoable_operation", "write_renewals",
 ]

@@ -1,10 +1,10 @@
 """Undoing the last license-moving operation on a subscription (docs/rules.md rules 14
-and 21): its latest renewal or add-on, whichever was made last.
+and 21): its latest renewal or add-on, whichever was made last. When the last one is a
+co-term extension, nothing is undone (the undo of a co-terming is not built yet).
 
 The operations of a subscription are read as `Operation`s (`last_operation`), the latest
 one standing or undone; only that one may be undone, so after an undo nothing earlier
-becomes undoable. Each kind has its undoer in `UNDOERS`; another kind of operation (a
-co-term extension) adds its candidate in `last_operation` and its undoer there.
+becomes undoable. Each kind has its undoer in `UNDOERS`; the co-terming's will go there.
 """
 
 import datetime
@@ -28,6 +28,7 @@ UNDO_HOURS = 168
 
 RENEWAL = "renewal"
 ADDON = "addon"
+COTERM = "coterm"
 
 
 @dataclass
@@ -50,13 +51,15 @@ class Operation:
         return self.changes[0].users_added if self.changes else self.term.users
 
 
-def _renewal_candidate(terms):
-    """The latest term (by start, then pk), cancelled or not, when it is a renewal."""
+def _term_candidate(terms):
+    """The latest term (by start, then pk), cancelled or not, when a renewal or a co-term
+    extension made it."""
     latest = max(terms, key=lambda term: (term.start_date, term.pk), default=None)
-    if latest is None or latest.kind != TermKind.RENEWAL:
+    kinds = {TermKind.RENEWAL: RENEWAL, TermKind.COTERM: COTERM}
+    if latest is None or latest.kind not in kinds:
         return None
-    return Operation(RENEWAL, latest, latest.created_at, latest.cancelled_at is not None,
-                     latest.licenses)
+    return Operation(kinds[latest.kind], latest, latest.created_at,
+                     latest.cancelled_at is not None, latest.licenses)
 
 
 def _addon_candidate(changes, terms_by_pk):
@@ -80,7 +83,7 @@ def last_operation(terms, changes):
     terms_by_pk = {term.pk: term for term in terms}
     candidates = [
         candidate for candidate in (
-            _renewal_candidate(terms),
+            _term_candidate(terms),
             _addon_candidate(changes, terms_by_pk),
         ) if candidate is not None
     ]
@@ -98,6 +101,14 @@ def undo_refusal(operation, *, now):
     if operation is None or operation.cancelled:
         return OperationRefused(
             _("This subscription has no operation to cancel."), code="nothing_to_undo"
+        )
+    if operation.kind == COTERM:
+        # A co-terming is undone whole (rule 21), which is not built yet: until it is,
+        # nothing earlier may be undone from under its extension either.
+        return OperationRefused(
+            _("This subscription was last extended by a co-terming, which cannot be "
+              "cancelled here."),
+            code="coterm_not_undoable",
         )
     today = timezone.localdate(now, timezone=timezone.get_default_timezone())
     started = operation.term.start_date <= today

@@ -2,6 +2,7 @@
 docs/interface.md (data-movement-id, data-pool-id, data-quantity)."""
 
 import django_tables2 as tables
+from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -78,8 +79,8 @@ class MovementTable(FastRowsMixin, tables.Table):
         return format_html('<span class="{} fw-semibold">{}</span>', css, signed)
 
     def render_detail(self, record):
-        if record.subscription_id:
-            client = record.subscription.client
+        client = record.subscription.client if record.subscription_id else _cotermed(record)
+        if client is not None:
             return format_html(
                 '<a href="{}">{}</a>',
                 reverse("client_detail", args=[client.pk]),
@@ -88,3 +89,12 @@ class MovementTable(FastRowsMixin, tables.Table):
         if record.counterpart_id:
             return record.counterpart.organization.name
         return "—"
+
+
+def _cotermed(record):
+    """The client a co-terming's debit paid for (one line for several subscriptions), or
+    None for any other line."""
+    try:
+        return record.coterm_debit.coterming.client
+    except ObjectDoesNotExist:
+        return None

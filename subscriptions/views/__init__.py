@@ -5,6 +5,7 @@
 - `renewal`: renewing one subscription;
 - `addon`: adding users mid-term (rule 19);
 - `bulk`: bulk renewal (rule 13);
+- `coterm`: aligning a client's end dates (rule 20);
 - `licenses`: the licenses page and allocation to resellers;
 - `undo`: undoing the last renewal or add-on (rules 14, 21) and the "not renewing" mark (rule 15);
 - `imports`: the client import page;

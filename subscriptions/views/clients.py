@@ -4,6 +4,7 @@ of a client with its first subscription."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -52,6 +53,8 @@ def client_detail(request, pk):
     for change in changes:
         changes_of.setdefault(change.term_id, []).append(change)
     for term in terms:
+        # A co-term extension is a span of days (rule 20), not whole years.
+        term.days = (term.end_date - term.start_date).days + 1
         term.change_lines = changes_of.get(term.pk, [])
     # Rule 23: which renewals the daily run made, told apart on the record.
     automatic = set(
@@ -61,7 +64,12 @@ def client_detail(request, pk):
     for term in terms:
         term.automatic = term.pk in automatic
     now = timezone.now()
-    movements = list(visible.movements().filter(subscription__client=client)[:200])
+    # A co-terming's debit pays for several subscriptions: it names the client through
+    # its group, not through one subscription.
+    movements = visible.movements().filter(
+        Q(subscription__client=client) | Q(coterm_debit__coterming__client=client)
+    )[:200]
+    movements = list(movements)
     for movement in movements:
         movement.automatic = movement.note == AUTO_RENEWAL
     for subscription in subscriptions:

@@ -73,6 +73,8 @@ EXPECTED = {
     # Rules 22-23: an empty POST is the form with nothing ticked or typed (no plan, no
     # auto-renew), saved like any other.
     "renewal_plan": row(default=(200, 302), viewer=(403, 403), other=(404, 404)),
+    # Rule 20: a POST without a date re-renders the simulator with the error at the field.
+    "coterm": row(default=(200, 200), viewer=(403, 403), other=(404, 404)),
     # A reseller has no resellers to allocate to.
     "allocate": row(default=(200, 200), viewer=(403, 403), reseller=(403, 403)),
     # No selection: back to the list with a message.
@@ -121,7 +123,7 @@ EXPECTED = {
             "api-client-list", "api-client-detail", "api-subscription-list",
             "api-subscription-detail", "api-subscription-renew", "api-subscription-bulk-renew",
             "api-subscription-cancel-renewal", "api-subscription-not-renewing",
-            "api-subscription-add-users",
+            "api-subscription-add-users", "api-client-coterm",
             "api-renewals-due-list", "api-pool-list", "api-ledger-list",
         )
     },
@@ -192,13 +194,15 @@ def world(
 
 
 def url_for(name, pattern, world):
-    if name in {"client_detail"}:
+    if name in {"client_detail", "coterm"}:
         return reverse(name, args=[world["client"].pk])
     if name in {"renew", "add_users", "cancel_renewal", "not_renewing", "renewal_plan"}:
         return reverse(name, args=[world["subscription"].pk])
     if name and name.startswith("account_user_") and name != "account_user_invite":
         return reverse(name, args=[world["member"].pk])
-    on_one_object = ("-detail", "-renew", "-cancel-renewal", "-not-renewing", "-add-users")
+    on_one_object = (
+        "-detail", "-renew", "-cancel-renewal", "-not-renewing", "-add-users", "-coterm",
+    )
     if name and name.startswith("api-") and name.endswith(on_one_object) and "bulk" not in name:
         return reverse(name, kwargs={"pk": world["subscription"].pk if "subscription" in name
                                      else world["client"].pk})

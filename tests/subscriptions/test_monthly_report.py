@@ -49,7 +49,7 @@ def test_it_sums_renewals_and_licenses_per_partner_and_product_in_json(
         # The expiring subscription's own first term was written today too (no debit).
         "renewals": 1, "new_subscriptions": 2, "imported": 0, "licenses_consumed": 8 + 5,
         "marked_not_renewing": 0, "not_renewing_ending": 0, "addons": 0, "addon_licenses": 0,
-        "automatic_renewals": 0,
+        "automatic_renewals": 0, "coterm_extensions": 0,
     }
     assert lines[("Beta Distribution", "TSEND")]["licenses_consumed"] == 6
     assert lines[("Beta Distribution", "TSEND")]["renewals"] == 0
@@ -86,11 +86,12 @@ def test_it_writes_csv_and_a_table_with_totals(activity, today, capsys):
 
     assert csv_output.splitlines()[0] == (
         "month,partner,partner_id,product,renewals,new_subscriptions,imported,licenses_consumed,"
-        "marked_not_renewing,not_renewing_ending,addons,addon_licenses,automatic_renewals"
+        "marked_not_renewing,not_renewing_ending,addons,addon_licenses,automatic_renewals,"
+        "coterm_extensions"
     )
     assert len(csv_output.splitlines()) == 3
     total = [line for line in table.splitlines() if line.startswith("Total")][0]
-    assert total.split() == ["Total", "1", "3", "0", "19", "0", "0", "0", "0", "0"]
+    assert total.split() == ["Total", "1", "3", "0", "19", "0", "0", "0", "0", "0", "0"]
 
 
 def test_an_import_without_debit_consumes_nothing(today, alpha, tbox, capsys):
@@ -202,4 +203,25 @@ def test_every_format_carries_the_not_renewing_counts(marks, capsys):
     assert (alpha_row["marked_not_renewing"], alpha_row["not_renewing_ending"]) == ("2", "2")
     assert "Not renewing (marked)" in table[1] and "Not renewing (ending)" in table[1]
     total = [line for line in table if line.startswith("Total")][0]
-    assert total.split() == ["Total", "0", "0", "0", "0", "3", "3", "0", "0", "0"]
+    assert total.split() == ["Total", "0", "0", "0", "0", "3", "3", "0", "0", "0", "0"]
+
+
+def test_co_terming_is_counted_apart_and_its_licenses_consumed(
+    today, alpha, tbox, grant, partner_user, make_subscription, capsys
+):
+    grant(alpha, tbox, 100)
+    first = make_subscription(alpha, tbox, start=today - datetime.timedelta(days=300),
+                              end=today + datetime.timedelta(days=20), users=4)
+    second = make_subscription(alpha, tbox, start=today - datetime.timedelta(days=200),
+                               end=today + datetime.timedelta(days=100), users=3,
+                               client=first.client)
+    result = services.coterm_subscriptions(
+        actor=partner_user, client_id=first.client_id, end=second.term_end,
+        subscription_ids=[first.pk, second.pk], today=today,
+    )
+
+    report = json.loads(_report(capsys, "--month", today.strftime("%Y-%m"), "--format", "json"))
+
+    [line] = report["lines"]
+    assert (line["coterm_extensions"], line["renewals"], line["addons"]) == (1, 0, 0)
+    assert line["licenses_consumed"] == result.licenses > 0

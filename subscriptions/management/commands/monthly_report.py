@@ -1,7 +1,8 @@
 """`manage.py monthly_report [--month YYYY-MM] [--format table|csv|json]`: for the
 publisher, per partner and product in one month (by default the last complete month):
 renewals done, licenses consumed, subscriptions marked "not renewing" — marked during
-the month, and marked with a term ending in the month — and users added mid-term (see
+the month, and marked with a term ending in the month — users added mid-term and
+co-term extensions (see
 `subscriptions.reports`)."""
 
 import csv
@@ -17,7 +18,7 @@ from subscriptions.reports import monthly_report
 COLUMNS = (
     "partner", "partner_id", "product", "renewals", "new_subscriptions", "imported",
     "licenses_consumed", "marked_not_renewing", "not_renewing_ending", "addons",
-    "addon_licenses", "automatic_renewals",
+    "addon_licenses", "automatic_renewals", "coterm_extensions",
 )
 TOTALS = COLUMNS[3:]
 
@@ -35,7 +36,8 @@ class Command(BaseCommand):
         "subscriptions, licenses consumed, and subscriptions marked not renewing "
         "(marked_not_renewing: marked during the month; not_renewing_ending: marked, term "
         "ending in the month; both count the marks standing when the report runs), and the "
-        "add-ons (users added mid-term) standing and the licenses they debited."
+        "add-ons (users added mid-term) standing and the licenses they debited, and the "
+        "co-term extensions written during the month (coterm_extensions)."
     )
 
     def add_arguments(self, parser):
@@ -63,7 +65,7 @@ class Command(BaseCommand):
     def _table(self, label, lines):
         headers = ("Partner", "Product", "Renewals", "New", "Imported", "Licenses consumed",
                    "Not renewing (marked)", "Not renewing (ending)", "Add-ons",
-                   "Add-on licenses", "Automatic renewals")
+                   "Add-on licenses", "Automatic renewals", "Co-term extensions")
         rows = [
             (line["partner"], line["product"], *(str(line[key]) for key in TOTALS))
             for line in lines
