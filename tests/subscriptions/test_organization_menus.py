@@ -116,7 +116,7 @@ def test_another_partners_reseller_stays_an_invalid_choice_beyond_the_cap(
 def test_short_menus_have_no_search(browse, alpha, alpha_reseller, tbox, grant, partner_user):
     grant(alpha, tbox, 10)
     response = browse(partner_user).get("/licenses/")
-    assert menu(response, "reseller") == [("", "---------", True), (
+    assert menu(response, "reseller") == [("", "Choose a reseller", True), (
         str(alpha_reseller.pk), "Alpha Revente", False
     )]
     assert search_boxes(response) == []
