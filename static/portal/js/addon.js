@@ -6,19 +6,8 @@
 (function () {
   "use strict";
 
-  // Figures written the page's way, as the server writes them (2 981 in French with a
-  // narrow no-break space, 2,981 in English); the hooks' attributes keep plain digits.
-  var numbers = new Intl.NumberFormat(document.documentElement.lang || undefined, {
-    maximumFractionDigits: 0,
-  });
-  function figure(number) {
-    return numbers.format(number).replace(/\u2212/g, "-");
-  }
-
-  function whole(input) {
-    var value = input ? parseInt(input.value, 10) : NaN;
-    return isNaN(value) || value < 0 ? 0 : value;
-  }
+  var figure = window.PortalFigures.figure;
+  var whole = window.PortalFigures.whole;
 
   function init(form) {
     var balance = parseInt(form.dataset.balance, 10) || 0;

@@ -5,12 +5,7 @@
 (function () {
   "use strict";
 
-  var numbers = new Intl.NumberFormat(document.documentElement.lang || undefined, {
-    maximumFractionDigits: 0,
-  });
-  function figure(number) {
-    return numbers.format(number).replace(/\u2212/g, "-");
-  }
+  var figure = window.PortalFigures.figure;
 
   function typed(input) {
     var value = input ? parseInt(input.value, 10) : NaN;
