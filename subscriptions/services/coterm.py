@@ -27,7 +27,6 @@ from ..models import (
     LicensePool,
     MovementKind,
     Subscription,
-    Term,
     TermKind,
 )
 from ..selectors.coterm import (
@@ -40,7 +39,7 @@ from ..selectors.coterm import (
 )
 from . import idempotency, ledger, locks
 from .errors import OperationRefused
-from .renewal_writer import RENEWED_FIELDS, renewed_columns
+from .renewal_writer import queue_terms
 
 logger = logging.getLogger("portal.operations")
 
@@ -213,23 +212,8 @@ def _write(plan, coterming, *, actor):
     """The terms, the subscriptions' rows, then the debits (last: each holds its pool's
     row lock until the commit, as in renewal_writer)."""
     extended = plan.extended
-    terms = Term.objects.bulk_create([
-        Term(
-            subscription=line.subscription, kind=TermKind.COTERM, start_date=line.start,
-            end_date=line.end, users=line.users, years=line.years, licenses=line.cost,
-            created_by=actor,
-        )
-        for line in extended
-    ])
-    Subscription.objects.bulk_update(
-        [
-            Subscription(pk=line.subscription.pk, **renewed_columns(
-                line.subscription, start=line.start, end=line.end, users=line.users,
-                years=line.years,
-            ))
-            for line in extended
-        ],
-        RENEWED_FIELDS,
+    terms = queue_terms(
+        extended, [line.cost for line in extended], kind=TermKind.COTERM, actor=actor
     )
     pool_ids = {pool.key: pool.pool_id for pool in plan.pools}
     payer_id = coterming.client.paying_organization.pk

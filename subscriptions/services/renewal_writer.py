@@ -101,14 +101,17 @@ def _fits_one_statement(lines):
     )
 
 
-def _write_by_statements(lines, *, actor, claimed, result, note, field):
+def queue_terms(lines, licenses, *, kind, actor):
+    """Each line's new term (`licenses`: what each cost) and its subscription's columns
+    once renewed; returns the terms, in the lines' order. The terms of a renewal and of a
+    co-term extension are written the same way."""
     terms = Term.objects.bulk_create([
         Term(
-            subscription=line.subscription, kind=TermKind.RENEWAL, start_date=line.start,
-            end_date=line.end, users=line.users, years=line.years, licenses=line.licenses,
+            subscription=line.subscription, kind=kind, start_date=line.start,
+            end_date=line.end, users=line.users, years=line.years, licenses=cost,
             created_by=actor,
         )
-        for line in lines
+        for line, cost in zip(lines, licenses, strict=True)
     ])
     Subscription.objects.bulk_update(
         [
@@ -120,6 +123,13 @@ def _write_by_statements(lines, *, actor, claimed, result, note, field):
         ],
         RENEWED_FIELDS,
         batch_size=500,
+    )
+    return terms
+
+
+def _write_by_statements(lines, *, actor, claimed, result, note, field):
+    terms = queue_terms(
+        lines, [line.licenses for line in lines], kind=TermKind.RENEWAL, actor=actor
     )
     if claimed is not None:
         if result is not None and "term_id" in result:
