@@ -208,16 +208,41 @@ class CancelledAddonSerializer(serializers.Serializer):
                                   help_text="The terms the users had been added to.")
 
 
+class CotermRefundSerializer(serializers.Serializer):
+    pool = serializers.IntegerField(source="pool.pk")
+    organization = serializers.CharField(source="pool.organization.name")
+    product = serializers.CharField(source="pool.product.code")
+    licenses = serializers.IntegerField(help_text="Licenses refunded to this pool.")
+    balance_after = serializers.IntegerField()
+
+
+class CancelledCotermingSerializer(serializers.Serializer):
+    """An undone co-terming: every subscription it extended, back on its previous term."""
+
+    id = serializers.IntegerField(source="coterming.pk")
+    end_date = serializers.DateField(source="coterming.end_date",
+                                     help_text="The common end date it had aligned on.")
+    subscriptions = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The subscriptions whose extension "
+        "was cancelled."
+    )
+    licenses = serializers.IntegerField(help_text="Licenses refunded in all.")
+    refunds = CotermRefundSerializer(many=True, help_text="Per pool, what went back.")
+
+
 class CancelRenewalResultSerializer(serializers.Serializer):
     subscription = SubscriptionSerializer(help_text="Back to its term and status before.")
     undone = serializers.ChoiceField(
-        choices=["renewal", "addon"], help_text="What was undone: the subscription's last "
-        "license-moving operation."
+        choices=["renewal", "addon", "coterm"], help_text="What was undone: the "
+        "subscription's last license-moving operation (coterm: its whole co-terming)."
     )
     cancelled_renewal = CancelledTermSerializer(allow_null=True,
                                                 help_text="The renewal undone, if it was one.")
     cancelled_addon = CancelledAddonSerializer(allow_null=True,
                                                help_text="The add-on undone, if it was one.")
+    cancelled_coterming = CancelledCotermingSerializer(
+        allow_null=True, required=False, help_text="The co-terming undone, if it was one."
+    )
     licenses_refunded = serializers.IntegerField()
     balance_after = serializers.IntegerField(
         allow_null=True, help_text="The refunded pool's balance (null: nothing was debited)."

@@ -118,7 +118,7 @@ class ClientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
 # Refusals that depend on the subscription's state or the pool, not on the input.
 CONFLICTS = (
     "not_enough_licenses", "already_renewed", "not_started", "nothing_to_undo", "too_late",
-    "not_to_renew", "expired", "not_addable", "nothing_to_extend", "coterm_not_undoable",
+    "not_to_renew", "expired", "not_addable", "nothing_to_extend", "later_operation",
 )
 
 
@@ -331,8 +331,9 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         return idempotent(request, operation)
 
     @extend_schema(
-        summary="Undo the last license-moving operation, a renewal or an add-on (before "
-        "its term starts, or within 7 days of it; once): its licenses go back to the pool",
+        summary="Undo the last license-moving operation, a renewal, an add-on or a "
+        "co-term extension, which undoes its whole co-terming (before its term starts, or "
+        "within 7 days of it; once): its licenses go back to the pools that paid",
         parameters=[IDEMPOTENCY_HEADER],
         request=None,
         responses={200: serializers.CancelRenewalResultSerializer},
@@ -346,11 +347,18 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
                 actor=request.user, subscription_id=subscription.pk
             )
             undone = result.operation
-            renewal = addon = None
+            renewal = addon = coterming = None
             if undone.kind == "addon":
                 addon = {"users": undone.users, "licenses": result.licenses,
                          "created_at": undone.made_at,
                          "terms": [change.term_id for change in undone.changes]}
+            elif undone.kind == "coterm":
+                plan = undone.undo_plan
+                coterming = {
+                    "coterming": plan.coterming, "licenses": plan.licenses,
+                    "refunds": plan.refunds,
+                    "subscriptions": [ext.term.subscription_id for ext in plan.extensions],
+                }
             else:
                 renewal = serializers.cancelled_renewals().get(pk=undone.term.pk)
             body = serializers.CancelRenewalResultSerializer(
@@ -359,6 +367,7 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
                     "undone": undone.kind,
                     "cancelled_renewal": renewal,
                     "cancelled_addon": addon,
+                    "cancelled_coterming": coterming,
                     "licenses_refunded": result.licenses,
                     "balance_after": result.balance_after,
                 }

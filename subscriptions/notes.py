@@ -15,6 +15,7 @@ from portal.numbers import figures
 BULK_RENEWAL = gettext_noop("Bulk renewal")
 RENEWAL_CANCELLED = gettext_noop("Renewal cancelled")
 ADDON_CANCELLED = gettext_noop("Users added cancelled")
+COTERM_CANCELLED = gettext_noop("Co-terming cancelled")
 DEMO_DATA = gettext_noop("Demo data")
 AUTO_RENEWAL = gettext_noop("Automatic renewal")
 SYSTEM_NOTES = {
@@ -22,6 +23,7 @@ SYSTEM_NOTES = {
     BULK_RENEWAL: BULK_RENEWAL,
     RENEWAL_CANCELLED: RENEWAL_CANCELLED,
     ADDON_CANCELLED: ADDON_CANCELLED,
+    COTERM_CANCELLED: COTERM_CANCELLED,
     DEMO_DATA: DEMO_DATA,
     "Renouvellement groupé": BULK_RENEWAL,
     "Renouvellement annulé": RENEWAL_CANCELLED,

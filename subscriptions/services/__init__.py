@@ -5,7 +5,8 @@ operation:
 - clients.py: a new client, a further product;   client_import.py: clients from a file;
 - renewal.py: one renewal;   bulk_renewal.py: a selection, all or none;
 - addon.py: users added mid-term;
-- undo.py: undoing the last renewal or add-on;   not_renewing.py: the "not renewing" mark;
+- undo.py: undoing the last renewal, add-on or co-terming (undo_coterm.py);
+  not_renewing.py: the "not renewing" mark;
 - renewal_plan.py: the plan and auto-renew switch;   auto_renewal.py: run_auto_renewals
   (its e-mails in auto_renew_notices.py);
 - coterm.py: a client's subscriptions aligned on one end date (rule 20).
@@ -55,6 +56,7 @@ from .undo import (
     UndoResult,
     cancel_renewal,
     last_operation,
+    read_last_operation,
     undo_last_operation,
     undo_refusal,
     undoable_operation,
@@ -71,7 +73,8 @@ __all__ = [
     "bulk_renewal_preview", "bulk_result_summary",
     "cancel_renewal", "clear_not_renewing", "coterm_subscriptions", "create_client",
     "grant_licenses", "last_operation",
-    "import_subscriptions", "mark_not_renewing", "new_term_start", "plan_addon",
+    "import_subscriptions", "mark_not_renewing", "read_last_operation", "new_term_start",
+    "plan_addon",
     "plan_bulk_renewal", "plan_import", "pool_balance", "record_bulk_debit",
     "refusal_for_status",
     "renew_subscription", "renew_subscriptions", "short_pools_refusal", "shortfall_message",

@@ -73,6 +73,8 @@ RENEWED_FIELDS = [
     "previous_term_start", "previous_term_end", "previous_users", "previous_years",
     "term_start", "term_end", "users", "years", *NOT_RENEWING_CLEARED, *PLAN_CLEARED,
 ]
+# Rule 22: a co-term extension keeps the plan, which is for the next renewal, still to come.
+EXTENDED_FIELDS = [name for name in RENEWED_FIELDS if name not in PLAN_CLEARED]
 
 
 def write_renewals(lines, *, actor, claimed=None, result=None, note="", field="users"):
@@ -104,7 +106,8 @@ def _fits_one_statement(lines):
 def queue_terms(lines, licenses, *, kind, actor):
     """Each line's new term (`licenses`: what each cost) and its subscription's columns
     once renewed; returns the terms, in the lines' order. The terms of a renewal and of a
-    co-term extension are written the same way."""
+    co-term extension are written the same way, but an extension leaves the renewal plan
+    (rule 22) in place."""
     terms = Term.objects.bulk_create([
         Term(
             subscription=line.subscription, kind=kind, start_date=line.start,
@@ -121,7 +124,7 @@ def queue_terms(lines, licenses, *, kind, actor):
             ))
             for line in lines
         ],
-        RENEWED_FIELDS,
+        RENEWED_FIELDS if kind == TermKind.RENEWAL else EXTENDED_FIELDS,
         batch_size=500,
     )
     return terms

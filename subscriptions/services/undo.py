@@ -1,10 +1,10 @@
 """Undoing the last license-moving operation on a subscription (docs/rules.md rules 14
-and 21): its latest renewal or add-on, whichever was made last. When the last one is a
-co-term extension, nothing is undone (the undo of a co-terming is not built yet).
+and 21): its latest renewal, add-on or co-term extension, whichever was made last. A
+co-term extension undoes its whole co-terming (undo_coterm.py).
 
 The operations of a subscription are read as `Operation`s (`last_operation`), the latest
 one standing or undone; only that one may be undone, so after an undo nothing earlier
-becomes undoable. Each kind has its undoer in `UNDOERS`; the co-terming's will go there.
+becomes undoable. Each kind has its undoer in `UNDOERS`.
 """
 
 import datetime
@@ -21,6 +21,7 @@ from ..models_addon import TermChange
 from ..notes import ADDON_CANCELLED, RENEWAL_CANCELLED
 from . import idempotency, ledger, locks
 from .errors import OperationRefused
+from .undo_coterm import coterm_refusal, coterming_of, undo_coterming
 
 logger = logging.getLogger("portal.operations")
 
@@ -45,6 +46,8 @@ class Operation:
     cancelled: bool
     licenses: int
     changes: list = field(default_factory=list)
+    coterming: object = None  # a co-term extension's CoTerming (read_last_operation)
+    undo_plan: object = None  # once a co-terming is undone: its undo_coterm.CotermUndoPlan
 
     @property
     def users(self):
@@ -93,7 +96,10 @@ def last_operation(terms, changes):
 def read_last_operation(subscription_id):
     terms = list(Term.objects.filter(subscription_id=subscription_id))
     changes = list(TermChange.objects.filter(subscription_id=subscription_id))
-    return last_operation(terms, changes)
+    operation = last_operation(terms, changes)
+    if operation is not None and operation.kind == COTERM:
+        operation.coterming = coterming_of(operation.term)
+    return operation
 
 
 def undo_refusal(operation, *, now):
@@ -103,13 +109,8 @@ def undo_refusal(operation, *, now):
             _("This subscription has no operation to cancel."), code="nothing_to_undo"
         )
     if operation.kind == COTERM:
-        # A co-terming is undone whole (rule 21), which is not built yet: until it is,
-        # nothing earlier may be undone from under its extension either.
-        return OperationRefused(
-            _("This subscription was last extended by a co-terming, which cannot be "
-              "cancelled here."),
-            code="coterm_not_undoable",
-        )
+        # Undone whole (rule 21): its other subscriptions' operations count too.
+        return coterm_refusal(operation, now=now, read_last_operation=read_last_operation)
     today = timezone.localdate(now, timezone=timezone.get_default_timezone())
     started = operation.term.start_date <= today
     too_old = now - operation.made_at >= datetime.timedelta(hours=UNDO_HOURS)
@@ -204,7 +205,23 @@ def _undo_addon(subscription, operation, *, actor, now):
     return -debit.quantity, reversal.balance_after
 
 
-UNDOERS = {RENEWAL: _undo_renewal, ADDON: _undo_addon}
+UNDOERS = {RENEWAL: _undo_renewal, ADDON: _undo_addon, COTERM: undo_coterming}
+
+
+def _lock(subscription_id):
+    """The subscription locked with every other subscription of its client, in pk order:
+    its last operation may turn out, under the lock, to be a co-terming of several of
+    them, all of which its undo changes (a co-terming's subscriptions are one client's,
+    and it locks them all too)."""
+    client_id = Subscription.objects.filter(pk=subscription_id).values("client_id")
+    locked = locks.lock_subscriptions(
+        Subscription.objects.filter(client_id__in=client_id).values_list("pk", flat=True),
+        queryset=Subscription.objects.select_related("client", "product"),
+    )
+    for subscription in locked:
+        if str(subscription.pk) == str(subscription_id):
+            return subscription
+    raise Subscription.DoesNotExist(f"no subscription {subscription_id}")
 
 
 @transaction.atomic
@@ -212,15 +229,13 @@ def undo_last_operation(*, actor, subscription_id, token=None, now=None):
     """Rules 14 and 21: undo the subscription's last license-moving operation, refunding
     exactly what it debited to the pool that paid.
 
-    Locks the subscription first (as a renewal and an add-on do), so an undo and another
-    operation, or two undos, of one subscription run one after the other and the second
-    sees the first. Callers check the scope and the manager role.
+    Locks the subscription first, with its client's others (`_lock`), so an undo and
+    another operation, or two undos, of one subscription run one after the other and the
+    second sees the first. Callers check the scope and the manager role.
     """
     claimed = idempotency.claim_form_token(token, actor=actor, operation="cancel_renewal")
     now = now or timezone.now()
-    subscription = locks.lock_subscription(
-        subscription_id, queryset=Subscription.objects.select_related("client", "product")
-    )
+    subscription = _lock(subscription_id)
     operation = read_last_operation(subscription.pk)
     refusal = undo_refusal(operation, now=now)
     if refusal:

@@ -147,3 +147,64 @@ def test_the_schema_describes_it(api_for, partner_user):
     schema = api_for(partner_user).get("/api/schema/", {"format": "json"}).json()
     operation = schema["paths"]["/api/v1/clients/{id}/coterm/"]["post"]
     assert {"200", "201"} <= set(operation["responses"])
+
+
+def _undo(api, subscription, key=None):
+    return api.post(f"/api/v1/subscriptions/{subscription.pk}/cancel-renewal/", format="json",
+                    HTTP_IDEMPOTENCY_KEY=key or str(uuid.uuid4()))
+
+
+def test_the_undo_endpoint_undoes_the_whole_co_terming_once(
+    family, partner_user, api_for, alpha, tbox
+):
+    client, soon, later, _stranger = family
+    api = api_for(partner_user)
+    before = ledger_state()
+    done = _coterm(api, client, end=later.term_end.isoformat())
+    assert done.status_code == 201
+
+    undone = _undo(api, soon, key="undo-coterm")
+    again = _undo(api, soon, key="undo-coterm")
+
+    assert undone.status_code == 200, undone.content
+    body = undone.json()
+    assert body["undone"] == "coterm"
+    assert body["cancelled_renewal"] is None and body["cancelled_addon"] is None
+    coterming = body["cancelled_coterming"]
+    assert coterming["subscriptions"] == [soon.pk]
+    assert coterming["end_date"] == later.term_end.isoformat()
+    assert coterming["licenses"] == body["licenses_refunded"] == done.json()["licenses"]
+    assert [(refund["product"], refund["licenses"], refund["balance_after"])
+            for refund in coterming["refunds"]] == [("TBOX", coterming["licenses"], 100)]
+    assert body["subscription"]["end_date"] == soon.term_end.isoformat()
+    assert again.json() == body and again["Idempotent-Replayed"] == "true"
+    pools, movements, terms, clients = ledger_state()
+    # The pools as before; two lines more (the debit, its refund); the extension kept.
+    assert (pools, movements, terms, clients) == (before[0], before[1] + 2, before[2] + 1,
+                                                  before[3])
+    assert balance(alpha, tbox) == 100 and ledger_matches(alpha, tbox)
+
+    refused = _undo(api, soon)
+    assert refused.status_code == 409 and refused.json()["type"].endswith("/nothing_to_undo")
+
+
+def test_a_later_add_on_makes_the_undo_a_409_naming_it(
+    family, partner_user, api_for, alpha, tbox, make_subscription, today
+):
+    client, soon, later, _stranger = family
+    third = make_subscription(alpha, tbox, start=today - 250 * DAY, end=today + 50 * DAY,
+                              users=2, client=client)
+    api = api_for(partner_user)
+    assert _coterm(api, client, end=later.term_end.isoformat()).status_code == 201
+    added = api.post(f"/api/v1/subscriptions/{third.pk}/add-users/", {"users": 1},
+                     format="json", HTTP_IDEMPOTENCY_KEY="add-1")
+    assert added.status_code == 201, added.content
+    left = balance(alpha, tbox)
+
+    response = _undo(api, soon)
+
+    assert response.status_code == 409 and response["Content-Type"] == PROBLEM
+    problem = response.json()
+    assert problem["type"].endswith("/later_operation")
+    assert "TBox (users added)" in problem["detail"]
+    assert balance(alpha, tbox) == left
