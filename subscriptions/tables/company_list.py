@@ -79,6 +79,9 @@ class CompanyTable(tables.Table):
             "data-client-id": lambda record: record["client_id"],
             "data-status": lambda record: record["status"],
             "data-testid": "company-row",
+            # Rule 23, as on the subscription rows: one of its subscriptions listed renews
+            # automatically (each product badge says which).
+            "data-auto-renew": lambda record: "1" if record.get("auto_renew") else None,
             "class": lambda record: STATUS_ROW_CLASSES.get(record["status"], ""),
         }
 
@@ -103,22 +106,30 @@ class CompanyTable(tables.Table):
 
     def render_products(self, record):
         labels = status_labels()
+        auto_renew = format_html(
+            ' <span aria-hidden="true">⟳</span><span class="visually-hidden">, {}</span>',
+            _("Auto-renew"),
+        )
         return format_html(
             '<span class="d-inline-flex flex-wrap gap-1">{}</span>',
             format_html_join(
                 "",
-                '<span class="badge status-badge {}" data-product="{}" data-status="{}" '
-                'title="{}">{}<span class="visually-hidden"> ({})</span></span>',
+                '<span class="badge status-badge {}" data-product="{}" data-status="{}"{} '
+                'title="{}">{}<span class="visually-hidden"> ({})</span>{}</span>',
                 (
                     (
                         STATUS_BADGE_CLASSES.get(status, ""),
                         code,
                         status,
+                        format_html(' data-auto-renew="1"') if renews else "",
                         labels.get(status, status),
                         name,
                         labels.get(status, status),
+                        auto_renew if renews else "",
                     )
-                    for code, name, status in self.products_by_client.get(record["client_id"], ())
+                    for code, name, status, renews in self.products_by_client.get(
+                        record["client_id"], ()
+                    )
                 ),
             ),
         )

@@ -179,3 +179,26 @@ def test_the_excel_export_by_company_is_a_workbook(browse, portfolio, garcia, pa
     rows = read_xlsx(response)
     assert len(rows) == 1 + len(company_rows(browse(partner_user).get("/clients/?by=company")))
     assert any("Auto-École Garcia" in str(cell) for row in rows[1:] for cell in row)
+
+
+def test_a_company_with_an_auto_renewing_subscription_carries_the_mark(
+    browse, garcia, alpha, tbox, make_subscription, partner_user, today
+):
+    """Rule 23 as on the rows by subscription: `data-auto-renew="1"` on the company's row
+    when one of the subscriptions listed renews automatically, and on that one's badge."""
+    other = make_subscription(alpha, tbox, start=today - datetime.timedelta(days=30),
+                              name="Boulangerie Martin").client
+    garcia.subscriptions.filter(product__code="TSEND").update(auto_renew=True)
+
+    page = browse(partner_user).get("/clients/?by=company")
+
+    marks = {row.attrs["data-client-id"]: row.attrs.get("data-auto-renew")
+             for row in company_rows(page)}
+    assert marks == {str(garcia.pk): "1", str(other.pk): None}
+    renewing = elements(page, lambda tag, attrs: tag == "span" and "data-product" in attrs
+                        and attrs.get("data-auto-renew") == "1")
+    assert [badge.attrs["data-product"] for badge in renewing] == ["TSEND"]
+
+    # Narrowed to TBox, the company's subscriptions listed no longer renew automatically.
+    narrowed = browse(partner_user).get("/clients/?by=company&product=TBOX")
+    assert all("data-auto-renew" not in row.attrs for row in company_rows(narrowed))
