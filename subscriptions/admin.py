@@ -437,3 +437,7 @@ class AutoRenewNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["kind"]
     raw_id_fields = ["subscription"]
     search_fields = ["subscription__client__name"]
+
+
+# The lifecycle's pages (add-ons, co-termings) are in their own module.
+from . import admin_lifecycle  # noqa: E402,F401
