@@ -13,6 +13,7 @@ from subscriptions.models import (
     Term,
     TermKind,
 )
+from subscriptions.selectors.plans import next_renewal
 from subscriptions.status import Status
 
 
@@ -79,6 +80,19 @@ def cancelled_renewals():
     )
 
 
+class NextAutomaticRenewalSerializer(serializers.Serializer):
+    """What the daily automatic renewal will do for a subscription that renews by itself."""
+
+    date = serializers.DateField(
+        source="on", help_text="The day the daily run renews it (today when it is due "
+        "already): AUTO_RENEW_LEAD_DAYS before its end."
+    )
+    users = serializers.IntegerField(help_text="The renewal plan's users, else the current.")
+    years = serializers.IntegerField(help_text="The renewal plan's years, else 1.")
+    licenses = serializers.IntegerField(help_text="What it will cost: users × years.")
+    planned = serializers.BooleanField(help_text="Whether it follows a renewal plan.")
+
+
 class SubscriptionSerializer(serializers.ModelSerializer):
     client = serializers.IntegerField(source="client_id")
     client_name = serializers.CharField(source="client.name")
@@ -94,6 +108,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
     queued_renewal = serializers.SerializerMethodField()
     not_renewing = serializers.SerializerMethodField()
     last_cancelled_renewal = serializers.SerializerMethodField()
+    next_automatic_renewal = serializers.SerializerMethodField()
 
     class Meta:
         model = Subscription
@@ -101,7 +116,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
             "id", "client", "client_name", "product", "product_name", "reseller", "status",
             "start_date", "end_date", "users", "years", "pool", "queued_renewal",
             "not_renewing", "last_cancelled_renewal", "auto_renew", "renewal_users",
-            "renewal_years",
+            "renewal_years", "next_automatic_renewal",
         ]
         extra_kwargs = {
             "auto_renew": {"help_text": "Renewed automatically, a few days before its end, "
@@ -120,6 +135,13 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         if obj.not_renewing_reason is None:
             return None
         return NotRenewingSerializer(obj).data
+
+    def get_next_automatic_renewal(
+        self, obj
+    ) -> NextAutomaticRenewalSerializer(allow_null=True):
+        if not obj.auto_renew:
+            return None
+        return NextAutomaticRenewalSerializer(next_renewal(obj)).data
 
     def get_last_cancelled_renewal(self, obj) -> CancelledTermSerializer(allow_null=True):
         # Lists prefetch them (one query a page); a single answer reads its own.

@@ -1,6 +1,9 @@
 """PATCH of a subscription's renewal plan and auto-renew (rules 22, 23; docs/api.md):
 managers only, scoped, bad figures as problem details, nothing changed."""
 
+import datetime
+
+from subscriptions.dates import local_today
 from subscriptions.models import Subscription
 
 
@@ -53,3 +56,39 @@ def test_read_only_gets_403_and_another_tenant_404(
     assert patch(api_for(other_partner_user), subscription,
                  {"auto_renew": True}).status_code == 404
     assert not Subscription.objects.get(pk=subscription.pk).auto_renew
+
+
+def test_next_automatic_renewal_says_when_and_for_how_much(
+    partner_user, alpha, tbox, expiring, api_for, settings
+):
+    """Rules 22 and 23: null unless auto-renewing; then the day the daily run renews it
+    (AUTO_RENEW_LEAD_DAYS before the end, today once due) and what it renews for."""
+    settings.AUTO_RENEW_LEAD_DAYS = 7
+    subscription = expiring(alpha, tbox, users=5)
+    client = api_for(partner_user)
+    url = f"/api/v1/subscriptions/{subscription.pk}/"
+    assert client.get(url).json()["next_automatic_renewal"] is None
+
+    body = patch(client, subscription, {"auto_renew": True}).json()
+    end = datetime.date.fromisoformat(body["end_date"])
+    on = max(end - datetime.timedelta(days=7), local_today())
+    assert body["next_automatic_renewal"] == {
+        "date": on.isoformat(), "users": 5, "years": 1, "licenses": 5, "planned": False,
+    }
+
+    patch(client, subscription, {"renewal_users": 8, "renewal_years": 2})
+    listed = client.get("/api/v1/subscriptions/").json()["results"][0]
+    assert listed["next_automatic_renewal"] == {
+        "date": on.isoformat(), "users": 8, "years": 2, "licenses": 16, "planned": True,
+    }
+
+    body = patch(client, subscription, {"auto_renew": False}).json()
+    assert body["next_automatic_renewal"] is None
+
+
+def test_the_schema_describes_next_automatic_renewal(partner_user, api_for):
+    schema = api_for(partner_user).get("/api/schema/?format=json").json()
+    fields = schema["components"]["schemas"]["Subscription"]["properties"]
+    assert "next_automatic_renewal" in fields
+    renewal = schema["components"]["schemas"]["NextAutomaticRenewal"]["properties"]
+    assert set(renewal) == {"date", "users", "years", "licenses", "planned"}
