@@ -184,3 +184,25 @@ def test_an_add_on_a_week_old_is_offered_no_undo(browse, partner_user, portfolio
                               - datetime.timedelta(days=8))
     record = browse(partner_user).get(reverse("client_detail", args=[sub.client_id]))
     assert not by_testid(record, "cancel-renewal")
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_add_users_and_renewal_pages_share_the_current_term_card_and_notice(
+    browse, partner_user, portfolio, language
+):
+    """One include serves both pages: the card shows the current term, and a status that
+    allows neither form shows its notice in the reader's language with a way back."""
+    page = browse(partner_user, language=language)
+    cases = [
+        (url(portfolio.expired), "not-addable",
+         {"fr": "renouvelez-le", "en": "renew it instead of adding users"}),
+        (f"/subscriptions/{portfolio.not_started.pk}/renew/", "not-renewable",
+         {"fr": "n’a pas encore commencé", "en": "has not started yet"}),
+    ]
+    for address, testid, said in cases:
+        response = page.get(address)
+        [notice] = by_testid(response, testid)
+        assert said[language] in notice.text
+        subscription = portfolio.expired if testid == "not-addable" else portfolio.not_started
+        assert by_testid(response, "current-users")[0].text == str(subscription.users)
+        assert having(response, "href", f"/clients/{subscription.client_id}/")
