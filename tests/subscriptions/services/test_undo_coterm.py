@@ -254,3 +254,28 @@ def test_undoing_a_co_terming_leaves_the_plan_as_it_is(family, partner_user):
     undo(partner_user, first, now=timezone.now())
     first.refresh_from_db()
     assert (first.renewal_users, first.renewal_years) == (6, 2)
+
+
+def test_a_second_co_terming_of_one_of_them_is_undone_first_and_alone(
+    alpha, tbox, grant, make_subscription, partner_user
+):
+    grant(alpha, tbox, 50)
+    lapsed = make_subscription(alpha, tbox, start=D(2024, 6, 1), end=D(2025, 5, 31), users=2)
+    mid = make_subscription(
+        alpha, tbox, start=D(2024, 6, 21), end=D(2025, 6, 20), users=2, client=lapsed.client
+    )
+    first = coterm(partner_user, lapsed.client, [lapsed, mid], end=D(2025, 6, 30))
+    # The expired one's extension is current: it may be aligned again, on a month end.
+    second = coterm(partner_user, lapsed.client, [lapsed], end=D(2025, 7, 31))
+    assert [line.subscription.pk for line in second.plan.extended] == [lapsed.pk]
+
+    with pytest.raises(OperationRefused) as refused:
+        undo(partner_user, mid)
+    assert refused.value.code == "later_operation"
+    assert "TBox (co-termed again)" in refused.value.message
+
+    undone = undo(partner_user, lapsed)
+    assert undone.operation.coterming == second.coterming
+    assert Subscription.objects.get(pk=lapsed.pk).term_end == D(2025, 6, 30)
+    assert not CoTerming.objects.get(pk=first.coterming.pk).cancelled_at
+    assert balance(alpha, tbox) == 50 - first.licenses == ledger_sum(alpha, tbox)
