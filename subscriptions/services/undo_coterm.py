@@ -18,7 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from ..models import CoTermExtension, LicenseMovement, MovementKind, Subscription, Term
+from ..models import (
+    CoTermExtension,
+    CoTerming,
+    LicenseMovement,
+    MovementKind,
+    Subscription,
+    Term,
+)
 from ..notes import COTERM_CANCELLED
 from . import ledger
 from .errors import OperationRefused
@@ -162,7 +169,7 @@ def undo_coterming(subscription, operation, *, actor, now):
     Subscription.objects.bulk_update(
         [_put_back(locked[term.subscription_id]) for term in terms], PUT_BACK_FIELDS
     )
-    type(plan.coterming).objects.filter(pk=plan.coterming.pk).update(
+    CoTerming.objects.filter(pk=plan.coterming.pk).update(
         cancelled_at=now, cancelled_by=actor
     )
     own = extension_of(plan, subscription)
