@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "api",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +97,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Which second factor, if any, this session passed (request.user.is_verified()).
     "django_otp.middleware.OTPMiddleware",
+    # Who acts and from where, for the audit log's rows (rule 24), once the user is known.
+    "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # An organization that requires two-factor login keeps its members without it on the
     # security page (after the messages: the page says why).
