@@ -117,13 +117,15 @@ def not_renewing_cleared(subscription_id, *, actor):
 
 def subscription_opened(subscription, *, created_client, cost, actor):
     """A new client's first subscription, or a further one (rule 8)."""
-    _subscription_fields(
-        subscription,
+    # A row just created has no copies of its client yet (the database writes them).
+    client = subscription.client
+    audit.record(
         Action.CLIENT_CREATED if created_client else Action.SUBSCRIPTION_ADDED,
-        actor=actor, before=None,
-        after={"client_id": subscription.client_id, "end_date": subscription.term_end,
+        actor=actor, organization=client.reseller_id or client.partner_id,
+        target=subscription, label=f"{client.name} — {subscription.product.name}",
+        after={"client_id": client.pk, "end_date": subscription.term_end,
                "users": subscription.users, "years": subscription.years, "licenses": cost},
-    ).save()
+    )
 
 
 def imported(partner, result, *, debit, actor):
