@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from accounts import mfa, services as account_services
+from accounts import mfa
+from accounts import services as account_services
 from accounts.models import Role
 from api import services as api_services
 from audit.models import Action, AuditEntry
