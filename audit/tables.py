@@ -46,7 +46,7 @@ class AuditTable(tables.Table):
         verbose_name=_("Before → after"), accessor="pk", orderable=False, empty_values=()
     )
     origin = tables.Column(
-        verbose_name=_("From"), accessor="source", orderable=False, empty_values=()
+        verbose_name=_("Source"), accessor="source", orderable=False, empty_values=()
     )
 
     class Meta:
