@@ -167,3 +167,18 @@ def test_the_page_speaks_french(browse, partner_user, log):
     assert "Journal d’audit" in text
     assert "Rôle modifié" in text
     assert "Connexion" in text
+
+
+def test_the_page_reads_the_same_number_of_queries_for_3_rows_or_30(
+    browse, partner_user, alpha, alpha_reseller
+):
+    from tests.helpers.web import queries_for
+
+    client = browse(partner_user)
+    for organization in (alpha, alpha_reseller, alpha):
+        record(Action.GRANT, organization=organization, label="row")
+    few = queries_for(client, URL)
+    for _ in range(9):
+        for organization in (alpha, alpha_reseller, alpha):
+            record(Action.GRANT, organization=organization, label="row")
+    assert queries_for(client, URL) == few
