@@ -1,11 +1,12 @@
 """The audit log: one append-only row per action that changed something or touched
 security (docs/rules.md rule 24), written in the same transaction as the change.
 
-Rows are never updated or deleted: the model refuses it, and on PostgreSQL a trigger
-refuses an UPDATE always and a DELETE of any row younger than the retention period, for
-every role (migration 0001). The actor and the organization are kept by id and by name,
-without a database constraint, so that a row outlives the user or the organization it
-names and deleting them never has to touch the log.
+Rows are never updated or deleted: the model and its queryset refuse it, a trigger
+refuses an UPDATE (PostgreSQL and SQLite), and on PostgreSQL a DELETE of any row younger
+than two years (the retention period), for every role (migration 0001). The actor and
+the organization are kept by id and by name, without a database constraint, so that a
+row outlives the user or the organization it names and deleting them never has to touch
+the log.
 """
 
 from django.conf import settings
@@ -14,9 +15,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Scope
-
-# Rule 24: no row younger than this is ever deleted (the trigger holds the same figure).
-RETENTION_YEARS = 2
 
 
 class Action(models.TextChoices):

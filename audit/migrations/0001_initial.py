@@ -2,7 +2,7 @@
 
 On PostgreSQL a trigger fires for every role (unlike a REVOKE, which the owner can undo):
 it refuses any UPDATE, and a DELETE of a row younger than the retention period (two
-years, `audit.models.RETENTION_YEARS`), whoever runs it. TRUNCATE is left to the test
+years, docs/rules.md rule 24), whoever runs it. TRUNCATE is left to the test
 runner's flush. On SQLite a trigger refuses UPDATE; a DELETE is refused by the model
 and its queryset (SQLite's test flush deletes rows).
 """
