@@ -48,6 +48,7 @@ class CotermUndoPlan:
     coterming: object
     extensions: list
     refunds: list
+    own_refund: int = 0  # once undone: what went back to the undone subscription's pool
 
     @property
     def licenses(self):
@@ -192,6 +193,7 @@ def undo_coterming(subscription, operation, *, actor, now):
         refund.balance_after = movements[-1].balance_after
         if own is not None and own.pool_id == refund.pool.pk:
             balance_after = refund.balance_after
+            plan.own_refund = refund.licenses
     operation.undo_plan = plan
     return plan.licenses, balance_after
 

@@ -112,6 +112,9 @@ EXPECTED = {
     "api_tokens": row(default=(200, 200)),
     # Everyone's own two-factor login, read-only members too; an empty POST re-renders.
     "account_security": row(default=(200, 200)),
+    # The audit log (rule 24): every member reads their organization's, read-only ones
+    # too, staff everyone's; it only reads.
+    "account_audit": READ_PAGE,
     # The login's second step without a right password first: back to the login page.
     "login_code": each((302, 302)),
     "revoke_api_token": row(default=(405, 404)),

@@ -115,6 +115,21 @@ def test_the_lists_survive_any_filter_sort_or_page(scene, page, params):
 
 
 @EXAMPLES
+@given(
+    params=st.dictionaries(
+        st.sampled_from(["action", "who", "date_from", "date_to", "q", "sort", "page",
+                         "per_page", "export"]),
+        hostile, max_size=5,
+    ),
+)
+def test_the_audit_log_survives_any_filter_sort_page_or_export(scene, params):
+    response = scene["client"].get(reverse("account_audit"), params)
+    assert response.status_code in (200, 404)
+    if params.get("export") == "csv":
+        assert response["Content-Type"].startswith("text/csv")
+        b"".join(response.streaming_content)
+
+@EXAMPLES
 @given(partner=st.one_of(argument, st.just("Alpha Distribution")),
        product=st.one_of(argument, st.just("TBOX")),
        quantity=st.one_of(argument, st.integers(1, 10**7).map(str)),

@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.utils import timezone, translation
 
+from audit.models import Action, AuditEntry
 from subscriptions import services
 from subscriptions.models import (
     CoTerming,
@@ -279,3 +280,17 @@ def test_a_second_co_terming_of_one_of_them_is_undone_first_and_alone(
     assert Subscription.objects.get(pk=lapsed.pk).term_end == D(2025, 6, 30)
     assert not CoTerming.objects.get(pk=first.coterming.pk).cancelled_at
     assert balance(alpha, tbox) == 50 - first.licenses == ledger_sum(alpha, tbox)
+
+
+def test_the_audit_row_of_the_undo_gives_the_balance_of_the_subscriptions_own_pool(
+    family, partner_user, alpha, tbox, tsend
+):
+    client, first, sending, last = family
+    coterm(partner_user, client, [first, sending])
+
+    undo(partner_user, sending)
+
+    [row] = AuditEntry.objects.filter(action=Action.UNDO)
+    # The TSend pool got 5 back (95 → 100); the TBox pool's 1 is no part of its balance.
+    assert (row.before["balance"], row.after["balance"]) == (95, 100)
+    assert (row.after["refunded"], row.after["undone"]) == (6, "coterm")
