@@ -11,12 +11,11 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 
 from . import sso
 
@@ -27,9 +26,13 @@ NEXT = "portal_sso_next"
 BACKEND = "accounts.backends.PortalBackend"
 
 
-def _enabled_or_404():
+def _refuse_unless_get(request):
+    """404 while single sign-on is off, whatever the method; then GET only."""
     if not sso.enabled():
         raise Http404
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    return None
 
 
 def _safe_next(request, url):
@@ -47,9 +50,9 @@ def _refused(request, refusal):
 
 
 @never_cache
-@require_GET
 def sso_login(request):
-    _enabled_or_404()
+    if (refusal := _refuse_unless_get(request)) is not None:
+        return refusal
     next_url = _safe_next(request, request.GET.get("next"))
     if next_url:
         request.session[NEXT] = next_url
@@ -62,9 +65,9 @@ def sso_login(request):
 
 
 @never_cache
-@require_GET
 def sso_callback(request):
-    _enabled_or_404()
+    if (refusal := _refuse_unless_get(request)) is not None:
+        return refusal
     try:
         user = sso.user_from_callback(request)
     except sso.Refused as refusal:

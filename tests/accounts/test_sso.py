@@ -91,6 +91,19 @@ def test_without_next_it_lands_on_the_dashboard(client, sso, ada):
     assert _signed_in_as(client) == "partner"
 
 
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/", "//evil.example/", "\\\\evil.example/"]
+)
+def test_next_never_leaves_the_portal(client, sso, ada, next_url):
+    answer = sign_in(client, "ada", next_url=next_url)
+    assert answer["Location"] == "/"
+
+
+def test_the_pages_answer_get_only(client, sso):
+    assert client.post("/accounts/sso/login/").status_code == 405
+    assert client.post("/accounts/sso/callback/").status_code == 405
+
+
 def test_an_unknown_address_is_refused_and_creates_nobody(client, sso, ada):
     users = User.objects.count()
     answer = sign_in(client, "stranger")

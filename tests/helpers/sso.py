@@ -50,8 +50,8 @@ def local(url):
 def sign_in(client, username, next_url=None, language="en"):
     """The whole single sign-on through the test client; returns the portal's last answer
     (the callback's)."""
-    start = "/accounts/sso/login/" + (f"?next={next_url}" if next_url else "")
-    answer = client.get(start, HTTP_ACCEPT_LANGUAGE=language)
+    query = {"next": next_url} if next_url else {}
+    answer = client.get("/accounts/sso/login/", query, HTTP_ACCEPT_LANGUAGE=language)
     assert answer.status_code == 302, answer.status_code
     back = through_provider(answer["Location"], username)
     return client.get(local(back), HTTP_ACCEPT_LANGUAGE=language)
