@@ -138,8 +138,17 @@ def _claims(app, request):
     """The provider's answer on the callback, checked: the verified claims of the ID token,
     with the userinfo endpoint's when the ID token lacks the e-mail."""
     try:
-        _metadata(app)
-        token = app.authorize_access_token(request)
+        metadata = _metadata(app)
+        token = app.authorize_access_token(
+            request,
+            # Authlib checks `aud` only when told to: without this, a token for another
+            # client naming this one in `azp` alone would pass (OpenID Connect Core
+            # §3.1.3.7: `aud` must contain the client id).
+            claims_options={
+                "iss": {"essential": True, "values": [metadata["issuer"]]},
+                "aud": {"essential": True, "values": [settings.OIDC_CLIENT_ID]},
+            },
+        )
         claims = token.get("userinfo")
         # Authlib checks an ID token only when there is one: an answer without is refused.
         if not claims or not claims.get("sub"):

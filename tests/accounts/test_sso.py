@@ -3,6 +3,7 @@ against a real provider on loopback (django-oidc-provider, tests/sso_provider): 
 client plays the portal's side, plain HTTP requests the person's at the provider."""
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -172,3 +173,16 @@ def test_an_unreachable_provider_is_said(client, settings, sso):
     settings.OIDC_ISSUER = f"http://127.0.0.1:{_free_port()}/openid"
     answer = client.get("/accounts/sso/login/")
     assert "The identity provider cannot be reached right now." in _refused(answer, client)
+
+
+def test_a_sign_in_through_the_provider_lifts_the_password_lock(client, sso, ada, settings):
+    # The lock guards against guessed passwords; the provider's sign-in is not one, and
+    # clears the failures as a successful password login does.
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "partner", "password": "wrong"})
+    locked = client.post("/accounts/login/", {"username": "partner", "password": "partner"})
+    assert not locked.wsgi_request.user.is_authenticated
+    assert AccessAttempt.objects.filter(username="partner").exists()
+    assert sign_in(client, "ada")["Location"] == "/"
+    assert client.get("/").wsgi_request.user == ada
+    assert not AccessAttempt.objects.filter(username="partner").exists()
