@@ -114,7 +114,7 @@ def _metadata(app):
     metadata = app.load_server_metadata()
     # OpenID Connect Discovery §4.3: the document must name the issuer it was read from,
     # else ID tokens would be checked against an issuer nobody configured.
-    if metadata.get("issuer", "").rstrip("/") != settings.OIDC_ISSUER:
+    if str(metadata.get("issuer") or "").rstrip("/") != settings.OIDC_ISSUER:
         raise Refused(FAILED, f"the discovery document names issuer {metadata.get('issuer')!r}")
     return metadata
 

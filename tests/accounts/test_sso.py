@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import Organization
 from tests.helpers.html import by_testid, text_of
 from tests.helpers.sso import local, sign_in, through_provider
+from tests.sso_provider.tamper import TamperingProxy
 
 pytestmark = pytest.mark.usefixtures("plain_http")
 
@@ -186,3 +187,23 @@ def test_a_sign_in_through_the_provider_lifts_the_password_lock(client, sso, ada
     assert sign_in(client, "ada")["Location"] == "/"
     assert client.get("/").wsgi_request.user == ada
     assert not AccessAttempt.objects.filter(username="partner").exists()
+
+
+def test_the_discovery_document_and_keys_are_read_once_then_after_their_max_age(
+    client, sso, settings, ada
+):
+    # Through a proxy of its own, which notes what the portal asks the provider.
+    proxy = TamperingProxy(sso).start()
+    try:
+        settings.OIDC_ISSUER = proxy.issuer
+        discovery, keys = "/openid/.well-known/openid-configuration", "/openid/jwks"
+        for _ in range(2):
+            assert sign_in(client, "ada")["Location"] == "/"
+            client.logout()
+        assert (proxy.seen.count(discovery), proxy.seen.count(keys)) == (1, 1)
+        settings.OIDC_METADATA_MAX_AGE = 0
+        assert sign_in(client, "ada")["Location"] == "/"
+        assert proxy.seen.count(discovery) > 1
+        assert proxy.seen.count(keys) == 2
+    finally:
+        proxy.stop()

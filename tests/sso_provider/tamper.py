@@ -1,5 +1,6 @@
 """A man in the middle for the single sign-on tests: an HTTP proxy on loopback in front of
-the tests' real provider, which passes everything through but, when told, changes the ID
+the tests' real provider, which passes everything through (noting each path asked) but,
+when told, changes the ID
 token in the token endpoint's answer — its signature, or a claim signed again with the
 provider's own key (read from its database), so that each of the portal's checks is tried
 on its own."""
@@ -22,6 +23,8 @@ class TamperingProxy:
         self.provider = provider
         # A function of the ID token's (header, claims) giving the token to send instead.
         self.change = None
+        # The paths asked through the proxy, in order.
+        self.seen = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.issuer = f"{self.url}/openid"
@@ -60,6 +63,7 @@ class TamperingProxy:
                 pass
 
             def _forward(self):
+                proxy.seen.append(self.path.split("?")[0])
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
