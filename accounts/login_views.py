@@ -46,6 +46,9 @@ class PortalLoginView(LoginView):
 
     def form_valid(self, form):
         user = form.get_user()
+        # A password login is not the provider's: the session no longer counts as having
+        # passed a second factor through it (accounts/sso.py).
+        self.request.session.pop(sso.SESSION_KEY, None)
         if not mfa.has_two_factor(user):
             return super().form_valid(form)
         # A new session key: whatever an attacker planted before the password is not the

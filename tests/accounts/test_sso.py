@@ -207,3 +207,12 @@ def test_the_discovery_document_and_keys_are_read_once_then_after_their_max_age(
         assert proxy.seen.count(keys) == 2
     finally:
         proxy.stop()
+
+
+def test_a_password_login_after_it_is_held_to_require_mfa_again(client, sso, ada):
+    Organization.objects.filter(pk=ada.membership.organization_id).update(require_mfa=True)
+    assert sign_in(client, "ada")["Location"] == "/"
+    assert client.get("/licenses/").status_code == 200
+    client.post("/accounts/login/", {"username": "partner", "password": "partner"})
+    # The same session, now opened by a password alone: enrolment first.
+    assert client.get("/licenses/")["Location"] == "/account/security/"
