@@ -314,6 +314,24 @@ def test_the_logins_second_step_survives_anything(scene, partner_user, code):
     assert "_auth_user_id" not in client.session
 
 
+@EXAMPLES
+@given(code=hostile, state=hostile, error=hostile, next_url=hostile, started=st.booleans())
+def test_the_single_sign_on_callback_survives_anything(
+    scene, partner_user, sso, code, state, error, next_url, started
+):
+    # Against the tests' real provider (tests/sso_provider): a made-up answer signs nobody in.
+    client = Client(raise_request_exception=False)
+    if started:
+        assert client.get(reverse("sso_login"), {"next": next_url}).status_code < 500
+    query = {"code": code, "state": state}
+    if error:
+        query["error"] = error
+    response = client.get(reverse("sso_callback"), query)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    assert "_auth_user_id" not in client.session
+
+
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
 @pytest.mark.parametrize("name", ["renew", "client_new", "allocate", "client_list",
                                   "licenses", "account_users", "account_user_invite",
