@@ -171,11 +171,21 @@ def _mark_deprecated(schemas):
             schemas[component]["properties"][name]["deprecated"] = True
 
 
+def _clean_cursor_examples(schemas):
+    """DRF's example of a cursor page's `next` ends in a stray quote: not a URL."""
+    for schema in schemas.values():
+        for name in ("next", "previous"):
+            link = schema.get("properties", {}).get(name, {})
+            if "cursor=" in link.get("example", ""):
+                link["example"] = link["example"].rstrip('"')
+
+
 def add_problem_responses(result, generator, request, public):
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Problem"] = PROBLEM_SCHEMA
     schemas["ProblemItem"] = PROBLEM_ITEM_SCHEMA
     _mark_deprecated(schemas)
+    _clean_cursor_examples(schemas)
     reference = {"$ref": "#/components/schemas/Problem"}
     _without_int64_bounds(result["components"]["schemas"])
     for address, path in result.get("paths", {}).items():

@@ -268,3 +268,13 @@ def test_the_renewals_due_keep_their_numbered_pages(
     assert "page=2" in answer["next"]
     ids, sizes = _all_pages(api_for(partner_user), "/api/v1/renewals-due/", per_page=2)
     assert sizes == [2, 1] and len(set(ids)) == 3
+
+
+def test_a_bad_updated_since_is_explained_in_the_callers_language(partner_user, api_for):
+    client = api_for(partner_user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {client.key}", HTTP_ACCEPT_LANGUAGE="fr")
+    answer = client.get("/api/v1/ledger/", {"updated_since": "hier"})
+    assert answer.json()["errors"]["updated_since"] == [
+        "Saisissez une date et une heure au format ISO 8601, par exemple "
+        "2026-12-06T21:44:18+01:00."
+    ]
