@@ -76,7 +76,8 @@ def parse_since(raw):
         moment = None
     if moment is None:
         raise ValidationError({"updated_since": [
-            _("Enter a date and time in ISO 8601 format, such as 2026-12-06T21:44:18+01:00.")
+            _("Enter a date and time in ISO 8601 format, such as %(example)s.")
+            % {"example": "2026-12-06T21:44:18+01:00"}
         ]})
     return moment
 
