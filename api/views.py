@@ -68,7 +68,8 @@ class ClientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     pagination_class = IdCursorPagination
 
     def get_queryset(self):
-        rows = self.visible().clients().order_by("name", "pk")
+        # No order here: the list pages in id order (IdCursorPagination).
+        rows = self.visible().clients()
         query = self.request.query_params.get("q")
         if query:
             # A form field's checks (no NUL character, which PostgreSQL refuses), as the
@@ -223,9 +224,8 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
     client_filter = True
 
     def get_queryset(self):
-        return _with_marks(
-            self.visible().subscriptions().order_by("client_name", "product_name", "pk")
-        )
+        # No order here: the list pages in id order (IdCursorPagination).
+        return _with_marks(self.visible().subscriptions())
 
     def _fresh(self, subscription):
         """The subscription as it is now, with its status (after a write)."""
