@@ -37,7 +37,7 @@ from ..selectors.coterm import (
     plan_lines,
     pool_totals,
 )
-from . import idempotency, ledger, locks
+from . import audited, idempotency, ledger, locks
 from .errors import OperationRefused
 from .renewal_writer import queue_terms
 
@@ -198,6 +198,7 @@ def coterm_subscriptions(*, actor, client_id, end, subscription_ids, token=None,
         client=client, end_date=end, licenses=plan.licenses, created_by=actor
     )
     _write(plan, coterming, actor=actor)
+    audited.coterm(plan, client, actor=actor)
     result = CotermResult(coterming=coterming, plan=plan)
     idempotency.remember(claimed, result_summary(result))
     logger.info(

@@ -65,7 +65,7 @@ def drop_columns(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("subscriptions", "0017_merge_lifecycle"),
+        ("subscriptions", "0018_auto_renew_due_covering"),
     ]
 
     operations = [
