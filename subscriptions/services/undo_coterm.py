@@ -127,7 +127,7 @@ def coterm_refusal(operation, *, now, read_last_operation):
     return None
 
 
-def _put_back(subscription):
+def _put_back(subscription, now):
     """The subscription's columns back on its previous term, the one before that becoming
     the previous (its extension, the latest term, is cancelled already)."""
     live = list(
@@ -137,6 +137,7 @@ def _put_back(subscription):
     before = live[1] if len(live) > 1 else None
     return Subscription(
         pk=subscription.pk,
+        updated_at=now,
         term_start=subscription.previous_term_start,
         term_end=subscription.previous_term_end,
         users=subscription.previous_users,
@@ -149,8 +150,8 @@ def _put_back(subscription):
 
 
 PUT_BACK_FIELDS = [
-    "term_start", "term_end", "users", "years", "previous_term_start", "previous_term_end",
-    "previous_users", "previous_years",
+    "updated_at", "term_start", "term_end", "users", "years", "previous_term_start",
+    "previous_term_end", "previous_users", "previous_years",
 ]
 
 
@@ -168,7 +169,9 @@ def undo_coterming(subscription, operation, *, actor, now):
         pk__in=[term.subscription_id for term in terms]
     )}
     Subscription.objects.bulk_update(
-        [_put_back(locked[term.subscription_id]) for term in terms], PUT_BACK_FIELDS
+        # `updated_at` is when the rows were written, as every write moves it (docs/api.md).
+        [_put_back(locked[term.subscription_id], timezone.now()) for term in terms],
+        PUT_BACK_FIELDS,
     )
     CoTerming.objects.filter(pk=plan.coterming.pk).update(
         cancelled_at=now, cancelled_by=actor

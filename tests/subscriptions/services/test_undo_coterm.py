@@ -84,8 +84,11 @@ def test_undoing_from_any_subscription_undoes_the_whole_co_terming_and_refunds_e
         first.pk: 1, sending.pk: 5,
     }
     assert (balance(alpha, tbox), balance(alpha, tsend)) == (99, 95)
+    written = Subscription.objects.get(pk=first.pk).updated_at
 
     result = undo(partner_user, sending)
+
+    assert Subscription.objects.get(pk=first.pk).updated_at > written  # every write moves it
 
     assert result.operation.kind == "coterm"
     assert result.licenses == 6 == done.licenses
