@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("api.urls")),
     path("", include("reminders.urls")),
     path("", include("accounts.urls")),
+    path("", include("webhooks.urls")),
 ]

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portal.numbers import figures
+from webhooks.events import EventType
+from webhooks.services import outbox
 
 from ..dates import local_today, term_end
 from ..models import LicensePool, Subscription
@@ -191,6 +193,7 @@ def renew_subscriptions(*, actor, subscription_ids, years, token=None, today=Non
     # The pools are locked and were checked: their debits cannot be refused.
     write_renewals(lines, actor=actor, claimed=claimed, result=bulk_result_summary(result),
                    note=BULK_RENEWAL)
+    outbox.record(EventType.RENEWED, [line.subscription for line in lines])
     logger.info(
         "bulk_renewal subscriptions=%d years=%d licenses=%d pools=%s actor=%s",
         len(lines), years, result.licenses,
