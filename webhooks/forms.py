@@ -2,6 +2,8 @@ from django import forms
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
+from portal.forms import BootstrapFormMixin
+
 from .events import EventType
 from .services.addresses import AddressRefused, check_url
 
@@ -15,7 +17,7 @@ _REFUSALS = {
 }
 
 
-class EndpointForm(forms.Form):
+class EndpointForm(BootstrapFormMixin, forms.Form):
     url = forms.URLField(
         label=_("URL"), max_length=500, assume_scheme="https",
         validators=[URLValidator(schemes=["http", "https"])],

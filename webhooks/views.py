@@ -35,7 +35,7 @@ def webhooks(request):
         return _page(request, EndpointForm())
     form = EndpointForm(request.POST)
     if not form.is_valid():
-        return _page(request, form, status=400)
+        return _page(request, form)
     endpoint = services.create_endpoint(
         actor=request.user, organization_id=Scope.for_user(request.user).organization_id,
         url=form.cleaned_data["url"], events=form.cleaned_data["events"],

@@ -1,6 +1,6 @@
 import pytest
-from django.utils.module_loading import import_string
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_q.models import OrmQ
 
 from tests.webhooks.receiver import Receiver
