@@ -56,10 +56,13 @@ class Event(models.Model):
         Organization, on_delete=models.CASCADE, related_name="+", null=True,
     )
     body = models.TextField()
+    # `pool.low`'s pool: told once until the pool is refilled (services/pools.py).
+    pool_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("webhook event")
+        indexes = [models.Index(fields=["pool_id", "type"], name="webhooks_event_pool")]
         verbose_name_plural = _("webhook events")
 
     def __str__(self):

@@ -14,20 +14,26 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .. import queue
+from ..events import EventType
 from ..models import Delivery, Endpoint, Event
+from . import pools
 
 
-def _wanting(event_type, organizations):
-    """{organization id: [endpoint id, …]} of the enabled endpoints of the organizations
-    (a Q on the endpoint's organization_id) that want the event."""
-    wanting = {}
-    rows = Endpoint.objects.filter(organizations, enabled=True).values_list(
+def endpoints_in(organizations):
+    """(id, organization id, events) of the enabled endpoints of the organizations (a Q
+    on the endpoint's organization_id)."""
+    return list(Endpoint.objects.filter(organizations, enabled=True).values_list(
         "pk", "organization_id", "events"
-    )
-    for pk, organization_id, events in rows:
+    ))
+
+
+def wanting(event_type, endpoints):
+    """{organization id: [endpoint id, …]} of the `endpoints` that want the event."""
+    found = {}
+    for pk, organization_id, events in endpoints:
         if event_type in events:
-            wanting.setdefault(organization_id, []).append(pk)
-    return wanting
+            found.setdefault(organization_id, []).append(pk)
+    return found
 
 
 def _body(event_type, now, data):
@@ -37,21 +43,22 @@ def _body(event_type, now, data):
     )
 
 
-def _write(event_type, items, wanting):
-    """items: (paying organization id, partner id, data) per event to write."""
+def write(event_type, items, wanted, *, pool_id=None):
+    """items: (paying organization id, partner id, data) per event to write; `wanted`:
+    `wanting`'s answer."""
     now = timezone.now()
     events, targets = [], []
     for organization_id, partner_id, data in items:
         # A partner's endpoints receive its resellers' events; a reseller's only its own.
-        endpoints = wanting.get(organization_id, []) + (
-            wanting.get(partner_id, []) if partner_id != organization_id else []
+        endpoints = wanted.get(organization_id, []) + (
+            wanted.get(partner_id, []) if partner_id != organization_id else []
         )
         if not endpoints:
             continue
         events.append(Event(
             message_id=Event.new_message_id(), type=event_type,
             organization_id=organization_id, partner_id=partner_id,
-            body=_body(event_type, now, data), created_at=now,
+            body=_body(event_type, now, data), created_at=now, pool_id=pool_id,
         ))
         targets.append(endpoints)
     if not events:
@@ -67,26 +74,27 @@ def _write(event_type, items, wanting):
 
 
 def record(event_type, subscriptions, details=None, each=None):
-    """Records `event_type` for each of `subscriptions` (instances or ids).
+    """Records `event_type` for each of `subscriptions` (instances or ids), and `pool.low`
+    for a pool the change left short (pools.record_low).
     `details`: extra data for every event; `each`: {subscription id: extra data}."""
     from subscriptions.models import Subscription
 
     ids = [getattr(subscription, "pk", subscription) for subscription in subscriptions]
     scoped = Subscription.objects.filter(pk__in=ids)
     # One query: the endpoints of the subscriptions' partners and resellers.
-    wanting = _wanting(
-        event_type,
+    endpoints = endpoints_in(
         Q(organization_id__in=scoped.values("client_partner_id"))
-        | Q(organization_id__in=scoped.values("client_reseller_id")),
+        | Q(organization_id__in=scoped.values("client_reseller_id"))
     )
-    if not wanting:
+    wanted, wanted_low = wanting(event_type, endpoints), wanting(EventType.POOL_LOW, endpoints)
+    if not wanted and not (wanted_low and event_type in pools.SPENDING):
         return []
-    rows = scoped.values(
+    rows = list(scoped.values(
         "pk", "client_id", "client_name", "client_partner_id", "client_reseller_id",
-        "term_end", "users", "years",
+        "product_id", "term_end", "users", "years",
         product_code=F("product__code"), partner_name=F("client_partner__name"),
         reseller_name=F("client_reseller__name"),
-    ).order_by("pk")
+    ).order_by("pk"))
     items = []
     for row in rows:
         paying_id = row["client_reseller_id"] or row["client_partner_id"]
@@ -100,19 +108,10 @@ def record(event_type, subscriptions, details=None, each=None):
             "term_end": row["term_end"], "users": row["users"], "years": row["years"],
             **extra,
         }))
-    return _write(event_type, items, wanting)
-
-
-def record_pool(event_type, pool, details=None):
-    """Records `event_type` for a license pool (an instance with organization and product)."""
-    organization = pool.organization
-    partner_id = organization.parent_id or organization.pk
-    wanting = _wanting(event_type, Q(organization_id__in={organization.pk, partner_id}))
-    if not wanting:
-        return []
-    data = {
-        "pool_id": pool.pk, "product": pool.product.code,
-        "organization_id": organization.pk, "organization": organization.name,
-        "partner_id": partner_id, **(details or {}),
-    }
-    return _write(event_type, [(organization.pk, partner_id, data)], wanting)
+    events = write(event_type, items, wanted) if wanted else []
+    if wanted_low and event_type in pools.SPENDING:
+        pools.record_low(
+            {(item[0], row["product_id"]) for item, row in zip(items, rows, strict=True)},
+            wanted_low,
+        )
+    return events
