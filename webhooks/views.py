@@ -17,14 +17,21 @@ from .selectors.endpoints import endpoints_of, with_log
 from .services import endpoints as services
 from .services.sender import redeliver as redeliver_delivery
 
+# The new endpoint's secret, kept in the session from the POST to the page it redirects to
+# and dropped as soon as that page shows it: shown once, and a reload adds nothing.
+NEW_SECRET = "portal_webhook_secret"
 
-def _page(request, form, *, secret=None, created=None, status=200):
+
+def _page(request, form):
+    endpoints = with_log(endpoints_of(request.user))
+    new = request.session.pop(NEW_SECRET, None)
+    created = next((e for e in endpoints if new and e.pk == new["endpoint"]), None)
     return render(request, "webhooks/endpoints.html", {
         "form": form,
-        "endpoints": with_log(endpoints_of(request.user)),
-        "secret": secret,
+        "endpoints": endpoints,
+        "secret": created.secret if created else None,
         "created": created,
-    }, status=status)
+    })
 
 
 @login_required
@@ -43,8 +50,8 @@ def webhooks(request):
     messages.success(
         request, _("The endpoint was added. Copy its secret now: it is shown only once.")
     )
-    # The secret is in this answer only: nothing lets the page show it again.
-    return _page(request, EndpointForm(), secret=endpoint.secret, created=endpoint)
+    request.session[NEW_SECRET] = {"endpoint": endpoint.pk}
+    return redirect("webhooks")
 
 
 @login_required

@@ -23,9 +23,9 @@ def test_a_manager_adds_an_endpoint_and_sees_its_secret_once(
     browse, partner_user, alpha, webhook_settings, receiver
 ):
     client = browse(partner_user)
-    response = client.post(URL, {"url": receiver.url, "events": EVENTS})
+    response = client.post(URL, {"url": receiver.url, "events": EVENTS}, follow=True)
 
-    assert response.status_code == 200
+    assert response.redirect_chain == [(URL, 302)]
     [secret] = by_testid(response, "webhook-secret")
     endpoint = Endpoint.objects.get()
     assert secret.text.strip() == endpoint.secret
