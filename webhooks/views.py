@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import manager_required, organization_required
 from accounts.models import Scope
@@ -37,6 +37,7 @@ def _page(request, form):
 @login_required
 @manager_required
 @organization_required
+@require_http_methods(["GET", "POST"])
 def webhooks(request):
     if request.method != "POST":
         return _page(request, EndpointForm())
