@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_q.models import OrmQ
 from standardwebhooks import Webhook
 
@@ -15,6 +16,8 @@ from subscriptions import services
 from tests.webhooks.conftest import run_queue
 from webhooks.models import Attempt, Delivery, Event
 from webhooks.services import outbox
+from webhooks.services.disabling import disable
+from webhooks.services.endpoints import enable_endpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -130,10 +133,25 @@ def test_an_endpoint_that_keeps_failing_is_disabled_and_its_managers_told(
     # Managers only: the read-only member is not asked to act.
     assert [message.to for message in mail.outbox] == [[partner_user.email]]
     assert receiver.url in mail.outbox[0].subject
-    # A disabled endpoint receives nothing more.
+    # A disabled endpoint receives nothing more: events are not kept for it.
     _renew(make_subscription(alpha, tbox, end=today), partner_user)
     assert run_queue() == 0
     assert len(receiver.requests) == 2
+    assert Delivery.objects.count() == 1
+
+
+def test_events_pending_when_an_endpoint_is_disabled_are_sent_once_it_is_enabled(
+    endpoint_for, receiver, due, alpha, partner_user, django_capture_on_commit_callbacks
+):
+    endpoint = endpoint_for(alpha)
+    _renew(due, partner_user)
+    disable(endpoint, now=timezone.now())
+    assert run_queue() == 1
+    assert receiver.requests == []
+    enable_endpoint(endpoint)
+    run_queue()
+    assert len(receiver.requests) == 1
+    assert Delivery.objects.get().state == "delivered"
 
 
 def test_a_partner_receives_its_resellers_events_and_a_reseller_only_its_own(

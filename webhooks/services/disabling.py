@@ -1,16 +1,18 @@
 """An endpoint that keeps failing is disabled (docs/webhooks.md): when one of its
 deliveries has failed its first try and every retry of WEBHOOK_RETRY_DELAYS (about 17
-hours by default), the endpoint stops receiving events and its organization's managers
+hours by default), the endpoint stops receiving events (none is recorded for it while
+it is disabled) and its organization's managers
 get an e-mail, in their language, once the change is committed; the page says so too."""
 
 from django.conf import settings
 from django.core import mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ..models import Endpoint
+from .. import queue
+from ..models import Delivery, DeliveryState, Endpoint
 from ..selectors.endpoints import managers_of
 
 
@@ -23,7 +25,12 @@ def disable(endpoint, *, now):
 
 
 def enable(endpoint):
+    """Back on: the events still pending when it was disabled are sent again now (their
+    tasks found it disabled and let them be)."""
     Endpoint.objects.filter(pk=endpoint.pk).update(enabled=True, disabled_at=None)
+    pending = Delivery.objects.filter(endpoint=endpoint, state=DeliveryState.PENDING)
+    pending.update(next_attempt_at=timezone.now())
+    queue.send(pending.values_list("pk", flat=True))
 
 
 def _tell_managers(endpoint):

@@ -136,9 +136,10 @@ def attempt_once(delivery):
 
 def redeliver(delivery):
     """A manager's *Redeliver*: one more try of the same message, now, whatever its state;
-    its failure schedules no further retries beyond the ones it had left."""
+    its failure schedules no further retries beyond the ones it had left. A try in flight
+    keeps its claim: the new task waits for it rather than posting beside it."""
     with transaction.atomic():
         Delivery.objects.filter(pk=delivery.pk).update(
-            state=DeliveryState.PENDING, next_attempt_at=timezone.now(), claimed_until=None,
+            state=DeliveryState.PENDING, next_attempt_at=timezone.now(),
         )
         queue.send([delivery.pk])
