@@ -84,7 +84,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "api",
     # Webhooks (docs/webhooks.md): the outbox, and django-q2's queue table that sends it.
-    "django_q",
+    "portal.apps.WebhookQueueConfig",  # django-q2, named for the admin
     "webhooks",
 ]
 
