@@ -17,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.models import Action
+from audit.services import record
+
 from . import mfa
 from .models import Membership, Organization, OrganizationKind, Partner, Reseller
 
@@ -77,8 +80,26 @@ class ResellerInline(admin.TabularInline):
     verbose_name_plural = _("resellers")
 
 
+
+def _plain(value):
+    return value.pk if hasattr(value, "pk") else value
+
+
+class AuditedSettings:
+    """Staff's changes to an organization in the admin are audited like a manager's
+    (rule 24), in the admin's own transaction: the fields changed, before and after."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and form.changed_data:
+            record(
+                Action.SETTINGS_CHANGED, actor=request.user, organization=obj, target=obj,
+                before={name: _plain(form.initial.get(name)) for name in form.changed_data},
+                after={name: _plain(form.cleaned_data.get(name)) for name in form.changed_data},
+            )
+
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(AuditedSettings, admin.ModelAdmin):
     list_display = ["name", "kind", "parent", "renewal_window_months", "created_at"]
     list_filter = ["kind"]
     search_fields = ["name"]
@@ -101,7 +122,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(AuditedSettings, admin.ModelAdmin):
     list_display = ["name", "reseller_count", "client_count", "renewal_window_months", "grant"]
     search_fields = ["name"]
     fields = [
@@ -151,7 +172,7 @@ class PartnerChoiceFilter(admin.SimpleListFilter):
 
 
 @admin.register(Reseller)
-class ResellerAdmin(admin.ModelAdmin):
+class ResellerAdmin(AuditedSettings, admin.ModelAdmin):
     list_display = ["name", "parent", "client_count"]
     list_filter = [PartnerChoiceFilter]
     search_fields = ["name", "parent__name"]

@@ -27,7 +27,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
-from . import mfa
+from . import mfa, sso
 from .forms import CodeForm
 from .views import locked_out
 
@@ -40,8 +40,15 @@ class PortalLoginView(LoginView):
     """Django's LoginView, which stops after the password for a user with two-factor
     login."""
 
+    def get_context_data(self, **kwargs):
+        # The single sign-on button is offered only when a provider is configured.
+        return super().get_context_data(**kwargs, sso_enabled=sso.enabled())
+
     def form_valid(self, form):
         user = form.get_user()
+        # A password login is not the provider's: the session no longer counts as having
+        # passed a second factor through it (accounts/sso.py).
+        self.request.session.pop(sso.SESSION_KEY, None)
         if not mfa.has_two_factor(user):
             return super().form_valid(form)
         # A new session key: whatever an attacker planted before the password is not the

@@ -20,6 +20,9 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
+from audit.models import Action
+from audit.services import organization_of, record
+
 from .models import membership_of
 
 User = get_user_model()
@@ -27,6 +30,9 @@ User = get_user_model()
 RECOVERY_CODES = 10
 # Longer than any TOTP or recovery code with its separators: refused before any lookup.
 MAX_CODE_LENGTH = 32
+# What the audit log records of a second factor turned on, or of new recovery codes.
+ON = {"two_factor": True}
+NEW_CODES = {"recovery_codes": RECOVERY_CODES}
 AUTHENTICATOR = "authenticator"
 RECOVERY = "recovery"
 
@@ -124,6 +130,7 @@ def enrol(user, secret, code):
                 raise _WrongCode
             device.confirmed = True
             device.save(update_fields=["confirmed"])
+            _audit(Action.MFA_ENABLED, user, before={"two_factor": False}, after=ON)
             return device, _replace_recovery_codes(user)
     except _WrongCode:
         raise TwoFactorRefused(WRONG_ENROLMENT_CODE) from None
@@ -135,6 +142,7 @@ def new_recovery_codes(user):
         _lock(user)
         if not has_two_factor(user):
             raise TwoFactorRefused(NOT_ON)
+        _audit(Action.MFA_RECOVERY_CODES, user, before=None, after=NEW_CODES)
         return _replace_recovery_codes(user)
 
 
@@ -163,13 +171,22 @@ def turn_off(user, code):
         raise TwoFactorRefused(REQUIRED_BY_ORGANIZATION)
     if verify(user, code) is None:
         raise TwoFactorRefused(WRONG_CODE)
-    reset(user)
+    reset(user, action=Action.MFA_DISABLED)
 
 
-def reset(user):
+def reset(user, *, action=Action.MFA_RESET):
     """Removes every second factor of the user (staff, in the admin; or the user, above):
     the password alone logs in again, until the user enrols anew."""
     with transaction.atomic():
         _lock(user)
+        had = has_two_factor(user)
         for device in devices_for_user(user, confirmed=None):
             device.delete()
+        _audit(action, user, before={"two_factor": had}, after={"two_factor": False})
+
+
+def _audit(action, user, *, before, after):
+    """Rule 24: the change of `user`'s second factor, by whoever acts (the user, or the
+    staff member resetting it)."""
+    record(action, organization=organization_of(user), target=user, label=user.get_username(),
+           before=before, after=after)

@@ -1,6 +1,6 @@
 """An organization's `require_mfa` (docs/interface.md "Two-factor login"): a member who
-signed in without a second factor reaches only the security page, the logout and what
-those pages need, until two-factor login is on.
+signed in with a password alone reaches only the security page, the logout and what those
+pages need, until two-factor login is on. Single sign-on counts as a second factor.
 
 Costs no query for the members of organizations that do not require it: the backend
 reads the membership and its organization with the user. The API is not concerned: its
@@ -14,7 +14,7 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from . import mfa
+from . import mfa, sso
 
 ALWAYS_OPEN = ("/api/", "/i18n/", "/healthz", "/favicon.ico")
 
@@ -30,6 +30,9 @@ class RequireTwoFactorMiddleware:
     def _refusal(self, request):
         user = request.user
         if not user.is_authenticated or user.is_verified() or not mfa.required_for(user):
+            return None
+        # The identity provider is trusted for the second factor (accounts/sso.py).
+        if request.session.get(sso.SESSION_KEY):
             return None
         path = request.path
         security = reverse("account_security")

@@ -16,6 +16,9 @@ from django.forms import ChoiceField
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from audit.models import Action
+from audit.services import record
+
 from .invitations import send_invitation
 from .models import Membership, Organization, OrganizationKind, Role, Scope, parse_reminder_days
 
@@ -80,6 +83,7 @@ def user_invite(
     _check_role(role)
     user = _create_invited_user(
         scope,
+        actor=actor,
         username=username,
         email=email,
         role=role,
@@ -97,7 +101,7 @@ def user_invite(
 
 
 @transaction.atomic
-def _create_invited_user(scope, *, username, email, role, first_name, last_name):
+def _create_invited_user(scope, *, actor, username, email, role, first_name, last_name):
     # Usernames are unique whatever their case, so an invitation cannot shadow an
     # account of another organization that differs only by case.
     if User.objects.filter(username__iexact=username).exists():
@@ -107,6 +111,7 @@ def _create_invited_user(scope, *, username, email, role, first_name, last_name)
     user.set_unusable_password()
     user.save()
     Membership.objects.create(user=user, organization_id=scope.organization_id, role=role)
+    record(Action.MEMBER_INVITED, actor=actor, target=user, after={"email": email, "role": role})
     return user
 
 
@@ -130,6 +135,7 @@ def invitation_resend(*, actor, member, domain, use_https):
     )
 
 
+@transaction.atomic
 def membership_change_role(*, actor, member, role):
     """The member's new role. A manager cannot demote themselves: an organization must
     not lose its last manager by a slip, so another manager has to do it."""
@@ -137,13 +143,18 @@ def membership_change_role(*, actor, member, role):
     _check_role(role)
     if member.pk == actor.pk and role != Role.MANAGER:
         raise AccountRefused(CANNOT_DEMOTE_SELF, field="role", code="self")
-    changed = Membership.objects.filter(
+    memberships = Membership.objects.filter(
         user_id=member.pk, organization_id=scope.organization_id
-    ).update(role=role)
-    if not changed:
+    )
+    before = memberships.select_for_update().values_list("role", flat=True).first()
+    if before is None:
         raise PermissionDenied
+    memberships.update(role=role)
+    record(Action.ROLE_CHANGED, actor=actor, target=member, before={"role": before},
+           after={"role": role})
 
 
+@transaction.atomic
 def user_set_active(*, actor, member, active):
     """Deactivates (or reactivates) a member: a deactivated user can no longer log in. The
     actor's own account is refused both ways, so that no one locks themselves out."""
@@ -155,6 +166,7 @@ def user_set_active(*, actor, member, active):
     ).update(is_active=active)
     if not changed:
         raise PermissionDenied
+    _record_active(actor, member, active)
 
 
 def user_deactivate(*, actor, member):
@@ -165,6 +177,7 @@ def user_reactivate(*, actor, member):
     user_set_active(actor=actor, member=member, active=True)
 
 
+@transaction.atomic
 def organization_update_settings(
     *, actor, organization, renewal_window_months, reminder_days, require_mfa=None,
     auto_renew_new_clients=None,
@@ -188,6 +201,7 @@ def organization_update_settings(
         days = parse_reminder_days(reminder_days)
     except ValidationError as error:
         raise AccountRefused(error.messages[0], field="reminder_days", code=error.code) from None
+    before = _settings_of(Organization.objects.select_for_update().get(pk=organization.pk))
     organization.renewal_window_months = renewal_window_months
     organization.reminder_days = ",".join(str(day) for day in days)
     # None: left as it is (callers that do not show the checkbox).
@@ -201,4 +215,21 @@ def organization_update_settings(
         require_mfa=organization.require_mfa,
         auto_renew_new_clients=organization.auto_renew_new_clients,
     )
+    record(Action.SETTINGS_CHANGED, actor=actor, target=organization, before=before,
+           after=_settings_of(organization), organization=organization)
     return organization
+
+
+def _record_active(actor, member, active):
+    action = Action.MEMBER_REACTIVATED if active else Action.MEMBER_DEACTIVATED
+    record(action, actor=actor, target=member, before={"active": member.is_active},
+           after={"active": active})
+
+
+def _settings_of(organization):
+    return {
+        "renewal_window_months": organization.renewal_window_months,
+        "reminder_days": organization.reminder_days,
+        "require_mfa": organization.require_mfa,
+        "auto_renew_new_clients": organization.auto_renew_new_clients,
+    }

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from . import services
 from .models import ApiToken
 
 MAX_ACTIVE_TOKENS = 20
@@ -38,7 +39,9 @@ def api_tokens(request):
         if ApiToken.objects.active().filter(user=request.user).count() >= MAX_ACTIVE_TOKENS:
             messages.error(request, _("Revoke a token before creating another one."))
             return _page(request, status=400)
-        _token, key = ApiToken.issue(request.user, request.POST.get("name", "").strip())
+        _token, key = services.token_create(
+            user=request.user, name=request.POST.get("name", "").strip()
+        )
         return _page(request, new_key=key)
     return _page(request)
 
@@ -47,6 +50,6 @@ def api_tokens(request):
 @require_POST
 def revoke_api_token(request, pk):
     token = get_object_or_404(ApiToken.objects.filter(user=request.user), pk=pk)
-    token.revoke()
+    token = services.token_revoke(token=token)
     messages.success(request, _("The token %(prefix)s… is revoked.") % {"prefix": token.prefix})
     return redirect("api_tokens")

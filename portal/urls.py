@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from accounts import login_views
+from accounts import login_views, sso_views
 
 from . import views
 
@@ -19,6 +19,9 @@ urlpatterns = [
     # Django's login form, with the second step of two-factor login after it.
     path("accounts/login/", login_views.PortalLoginView.as_view(), name="login"),
     path("accounts/login/code/", login_views.login_code, name="login_code"),
+    # Single sign-on with OpenID Connect: 404 unless OIDC_ISSUER is set.
+    path("accounts/sso/login/", sso_views.sso_login, name="sso_login"),
+    path("accounts/sso/callback/", sso_views.sso_callback, name="sso_callback"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
@@ -29,4 +32,5 @@ urlpatterns = [
     path("", include("reminders.urls")),
     path("", include("accounts.urls")),
     path("", include("webhooks.urls")),
+    path("", include("audit.urls")),
 ]

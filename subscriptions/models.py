@@ -256,12 +256,12 @@ class Subscription(models.Model):
                 condition=Q(previous_term_end__isnull=False),
                 name="subscription_previous_end",
             ),
-            # run_auto_renewals reads the few that renew automatically by end date.
-            models.Index(
-                fields=["term_end", "id"],
-                condition=Q(auto_renew=True),
-                name="subscription_auto_renew_due",
-            ),
+            # run_auto_renewals reads these by end date; auto_renew_due counts from it alone.
+            models.Index(fields=["term_end", "id"], condition=Q(auto_renew=True),
+                         include=["not_renewing_reason", "client_partner", "client_reseller",
+                                  "term_start", "previous_term_end", "users",
+                                  "renewal_users", "renewal_years"],
+                         name="subscription_auto_renew_due"),
         ]
 
     def __str__(self):

@@ -193,3 +193,24 @@ def make_subscription(db):
         return subscription
 
     return _make
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory):
+    """A real OpenID Connect provider (django-oidc-provider, tests/sso_provider) on a free
+    loopback port for the whole run, knowing the test client's callback URL."""
+    from tests.sso_provider.server import Provider
+
+    provider = Provider(tmp_path_factory.mktemp("oidc-provider"))
+    provider.start("http://testserver/accounts/sso/callback/")
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def sso(db, settings, oidc_provider):
+    """Single sign-on configured with the tests' provider."""
+    settings.OIDC_ISSUER = oidc_provider.issuer
+    settings.OIDC_CLIENT_ID = oidc_provider.client_id
+    settings.OIDC_CLIENT_SECRET = oidc_provider.client_secret
+    return oidc_provider

@@ -61,7 +61,7 @@ def webhooks(request):
 @require_POST
 def endpoint_delete(request, pk):
     endpoint = get_object_or_404(endpoints_of(request.user), pk=pk)
-    services.delete_endpoint(endpoint)
+    services.delete_endpoint(endpoint, actor=request.user)
     messages.success(request, _("The endpoint %(url)s was removed.") % {"url": endpoint.url})
     return redirect("webhooks")
 
@@ -72,7 +72,7 @@ def endpoint_delete(request, pk):
 @require_POST
 def endpoint_enable(request, pk):
     endpoint = get_object_or_404(endpoints_of(request.user), pk=pk)
-    services.enable_endpoint(endpoint)
+    services.enable_endpoint(endpoint, actor=request.user)
     messages.success(request, _("The endpoint %(url)s receives events again.") % {
         "url": endpoint.url
     })

@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Count, Q, Sum
 
 from accounts.models import Scope
+from portal.names import name_contains
 
 from ..dates import window_months
 from ..models import LicensePool
@@ -163,7 +164,8 @@ def dashboard_forecast(user, *, page=1, query=""):
 def _plain_page(user, scope, number, query):
     """PoolPage whose rows are plain values (forecast.forecast_row's)."""
     pools = LicensePool.objects.visible_to(user).order_by()
-    found = Q(organization__name__icontains=query) if query else Q()
+    # Matched as the lists' `q`: case and accents ignored on both databases.
+    found = Q(name_contains("organization__name", query)) if query else Q()
     totals = pools.aggregate(
         visible=Count("pk"), balance=Sum("balance"), found=Count("pk", filter=found)
     )

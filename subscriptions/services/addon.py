@@ -24,7 +24,7 @@ from ..dates import local_today, term_end
 from ..models import LicensePool, MovementKind, Subscription, Term
 from ..models_addon import TermChange
 from ..status import Status, annotate_row
-from . import idempotency, ledger, locks
+from . import audited, idempotency, ledger, locks
 from .errors import MAX_USERS, OperationRefused, check_range
 
 logger = logging.getLogger("portal.operations")
@@ -244,5 +244,7 @@ def add_users(*, actor, subscription_id, users, token=None, today=None, scope=No
         subscription.pk, subscription.paying_organization_id, subscription.product_code,
         users, plan.licenses, movement.balance_after, actor,
     )
-    return AddonResult(subscription=subscription, plan=plan, licenses=plan.licenses,
-                       balance_after=movement.balance_after, pool_id=pool_id)
+    result = AddonResult(subscription=subscription, plan=plan, licenses=plan.licenses,
+                         balance_after=movement.balance_after, pool_id=pool_id)
+    audited.users_added(subscription, result, users, actor=actor)
+    return result

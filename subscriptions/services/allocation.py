@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.models import OrganizationKind
 
 from ..models import MovementKind
-from . import idempotency, ledger, locks
+from . import audited, idempotency, ledger, locks
 from .errors import MAX_QUANTITY, OperationRefused, check_range
 
 logger = logging.getLogger("portal.operations")
@@ -56,4 +56,5 @@ def allocate_licenses(
         "allocation partner=%s reseller=%s product=%s direction=%s quantity=%d actor=%s",
         partner.pk, reseller.pk, product.code, direction, quantity, actor,
     )
+    audited.allocation(reseller, product, movements, source, direction=direction, actor=actor)
     return movements[source.pk], movements[target.pk]

@@ -22,6 +22,7 @@ from ..dates import local_today, term_end
 from ..models import AutoRenewClaim, Subscription
 from ..notes import AUTO_RENEWAL
 from ..status import Status
+from . import audited
 from .errors import OperationRefused
 from .ledger import pool_balance
 from .renewal import new_term_start, renew_subscription
@@ -106,7 +107,7 @@ def auto_renew_one(subscription, *, today):
         with transaction.atomic():
             result = renew_subscription(
                 actor=None, subscription_id=subscription.pk, today=today, note=AUTO_RENEWAL,
-                check=still_due,
+                check=still_due, audit_action=audited.Action.AUTO_RENEWAL,
                 users=lambda locked: plan_quantity(locked)[0],
                 years=lambda locked: plan_quantity(locked)[1],
             )

@@ -23,7 +23,7 @@ from portal.numbers import figures
 from ..dates import whole_years_covered
 from ..models import Client, LicensePool, MovementKind, Product, Subscription, Term, TermKind
 from ..notes import import_line_note, import_not_debited_note
-from . import idempotency, ledger, locks
+from . import audited, idempotency, ledger, locks
 from .errors import MAX_USERS, OperationRefused, shortfall_text
 from .ledger import PoolDebit
 
@@ -273,4 +273,6 @@ def import_subscriptions(*, partner, rows, actor=None, debit=True, token=None, n
         "clients": len({s.client_id for s in subscriptions}),
         "licenses": plan.licenses if debit else 0,
     })
-    return ImportResult(plan=plan, subscriptions=subscriptions)
+    result = ImportResult(plan=plan, subscriptions=subscriptions)
+    audited.imported(partner, result, debit=debit, actor=actor)
+    return result

@@ -11,7 +11,7 @@ from accounts.models import OrganizationKind
 
 from ..dates import local_today, term_end
 from ..models import Client, MovementKind, Subscription, Term, TermKind
-from . import idempotency, ledger
+from . import audited, idempotency, ledger
 from .errors import OperationRefused, check_users_years
 
 logger = logging.getLogger("portal.operations")
@@ -56,7 +56,7 @@ def create_client(
     client = Client.objects.create(name=name, partner=partner, reseller=reseller)
     return _open_subscription(
         client=client, product=product, users=users, years=years, start_date=start_date,
-        actor=actor, claimed=claimed,
+        actor=actor, claimed=claimed, created_client=True,
     )
 
 
@@ -91,7 +91,9 @@ def _check_start_date(start_date, today):
         raise OperationRefused(_("The start date must be today or later."), field="start_date")
 
 
-def _open_subscription(*, client, product, users, years, start_date, actor, claimed):
+def _open_subscription(
+    *, client, product, users, years, start_date, actor, claimed, created_client=False
+):
     """A first term, debited from the pool of the organization managing the client; what
     was done is stored on the form's token (`claimed`) for a repeated submission."""
     end = term_end(start_date, years)
@@ -127,6 +129,7 @@ def _open_subscription(*, client, product, users, years, start_date, actor, clai
         "actor=%s",
         client.pk, payer.pk, product.code, users, years, cost, actor,
     )
+    audited.subscription_opened(subscription, created_client=created_client, cost=cost, actor=actor)
     idempotency.remember(claimed, {
         "client_id": client.pk,
         "subscription_id": subscription.pk,

@@ -39,7 +39,7 @@ from ..selectors.coterm import (
     plan_lines,
     pool_totals,
 )
-from . import idempotency, ledger, locks
+from . import audited, idempotency, ledger, locks
 from .errors import OperationRefused
 from .renewal_writer import queue_terms
 
@@ -201,6 +201,7 @@ def coterm_subscriptions(*, actor, client_id, end, subscription_ids, token=None,
     )
     _write(plan, coterming, actor=actor)
     outbox.record(EventType.COTERMINATED, [line.subscription for line in plan.extended])
+    audited.coterm(plan, client, actor=actor)
     result = CotermResult(coterming=coterming, plan=plan)
     idempotency.remember(claimed, result_summary(result))
     logger.info(

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from accounts.models import OrganizationKind
 
 from ..models import MovementKind
-from . import ledger
+from . import audited, ledger
 from .errors import MAX_QUANTITY, OperationRefused, check_range
 
 logger = logging.getLogger("portal.operations")
@@ -22,6 +22,7 @@ def grant_licenses(*, partner, product, quantity, actor=None, note=""):
     check_range(quantity, field="quantity", low=1, high=MAX_QUANTITY, label=_("The quantity"))
     pool = ledger.pool_for(partner.pk, product.pk)
     movement = ledger.move(pool, quantity, kind=MovementKind.GRANT, actor=actor, note=note)
+    audited.grant(partner, product, movement, quantity=quantity, actor=actor)
     logger.info(
         "grant partner=%s product=%s quantity=%d balance_after=%d actor=%s",
         partner.pk, product.code, quantity, movement.balance_after, actor,

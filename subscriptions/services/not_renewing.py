@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ..dates import local_today
 from ..models import NotRenewingReason, Subscription
 from ..status import Status
-from . import locks
+from . import audited, locks
 from .errors import OperationRefused
 
 logger = logging.getLogger("portal.operations")
@@ -44,11 +44,13 @@ def mark_not_renewing(*, actor, subscription_id, reason, comment=""):
         # Rule 23: a subscription that will not be renewed is not renewed automatically.
         auto_renew=False,
     )
+    audited.not_renewing(subscription, reason=reason, comment=comment, actor=actor)
     logger.info("not_renewing subscription=%s reason=%s actor=%s",
                 subscription.pk, reason, actor)
 
 
 @transaction.atomic
 def clear_not_renewing(*, actor, subscription_id):
+    audited.not_renewing_cleared(subscription_id, actor=actor)
     Subscription.objects.filter(pk=subscription_id).update(**NOT_RENEWING_CLEARED)
     logger.info("not_renewing_cleared subscription=%s actor=%s", subscription_id, actor)

@@ -14,7 +14,7 @@ from webhooks.services import outbox
 from ..dates import local_today, term_end
 from ..models import Subscription, Term
 from ..status import Status, annotate_row
-from . import idempotency, locks
+from . import audited, idempotency, locks
 from .errors import OperationRefused, check_users_years
 from .renewal_writer import PlannedRenewal, renewed_columns, write_renewals
 
@@ -68,7 +68,7 @@ def _claim_and_lock(subscription_id, *, token, actor, scope):
 @transaction.atomic
 def renew_subscription(
     *, actor, subscription_id, years, users=None, token=None, today=None, scope=None,
-    note="", check=None,
+    note="", check=None, audit_action=audited.Action.RENEWAL,
 ):
     """Rule 4: renew for `years` with `users`, costing users × years licenses.
 
@@ -76,7 +76,8 @@ def renew_subscription(
     in it, checked under the lock (the renewal form's POST reads nothing before).
     `check(subscription)`: the caller's own condition, run under the lock before anything
     is written (it raises to refuse); `users` and `years` may be callables of the locked
-    subscription (the automatic renewal reads its plan there).
+    subscription (the automatic renewal reads its plan there). `audit_action`: the audit
+    log's action (rule 24), the automatic renewal's own.
     """
     today = today or local_today()
     # Re-read under the lock: a concurrent renewal of the same subscription waits here
@@ -113,6 +114,7 @@ def renew_subscription(
                 "end_date": end.isoformat()},
     )
     outbox.record(EventType.RENEWED, [subscription], {"licenses": cost})
+    audited.renewals([line], [written], actor=actor, action=audit_action)
     # Hand back the renewed subscription, with its status and current term, so callers
     # show what is now true: the row written above, without reading it again.
     for column, value in renewed_columns(

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..models import Subscription
-from . import locks
+from . import audited, locks
 from .errors import OperationRefused, check_users_years
 
 logger = logging.getLogger("portal.operations")
@@ -44,6 +44,7 @@ def set_renewal_plan(*, actor, subscription_id, users, years, auto_renew):
               "switching auto-renew on."),
             field="auto_renew", code="not_renewing",
         )
+    audited.renewal_plan(subscription, users=users, years=years, auto_renew=auto_renew, actor=actor)
     Subscription.objects.filter(pk=subscription.pk).update(
         renewal_users=users, renewal_years=years, auto_renew=bool(auto_renew)
     )

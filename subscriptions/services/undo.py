@@ -22,7 +22,7 @@ from webhooks.services import outbox
 from ..models import LicenseMovement, MovementKind, Subscription, Term, TermKind
 from ..models_addon import TermChange
 from ..notes import ADDON_CANCELLED, RENEWAL_CANCELLED
-from . import idempotency, ledger, locks
+from . import audited, idempotency, ledger, locks
 from .errors import OperationRefused
 
 logger = logging.getLogger("portal.operations")
@@ -235,11 +235,13 @@ def undo_last_operation(*, actor, subscription_id, token=None, now=None):
         outbox.record(EventType.RENEWAL_CANCELLED, [subscription], {"licenses_refunded": refund})
     idempotency.remember(claimed, {"subscription_id": subscription.pk, "kind": operation.kind,
                                    "term_id": operation.term.pk, "licenses": refund})
+    result = UndoResult(operation=operation, licenses=refund, balance_after=balance_after)
+    audited.undo(subscription, result, actor=actor)
     logger.info(
         "undo subscription=%s kind=%s term=%s licenses=%d actor=%s",
         subscription.pk, operation.kind, operation.term.pk, refund, actor,
     )
-    return UndoResult(operation=operation, licenses=refund, balance_after=balance_after)
+    return result
 
 
 def cancel_renewal(*, actor, subscription_id, token=None, now=None):

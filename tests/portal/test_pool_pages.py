@@ -118,6 +118,22 @@ def test_the_next_pages_and_the_search_find_every_other_pool(staff, crowd):
     assert "pool_q=quiet" in _link(browser.get("/?pool_q=quiet"), "pool-page-next")
 
 
+@pytest.mark.parametrize("typed", ["zenith", "ZÉNITH", "zénith cons"])
+def test_the_pool_search_ignores_case_and_accents(staff, crowd, typed):
+    for url in ("/", "/licenses/", "/licenses/allocate/"):
+        found = web.browser(staff).get(url, {"pool_q": typed})
+        assert _pool_ids(found, "pool-balance" if "licenses" in url else "shortfall") == [
+            crowd["zenith"]
+        ], url
+
+
+def test_the_pool_search_takes_percent_and_underscore_as_plain_characters(staff, crowd):
+    for typed in ("%", "_", "Quiet_0"):
+        found = web.browser(staff).get("/", {"pool_q": typed})
+        assert _pool_ids(found) == [], typed
+        assert by_testid(found, "pool-search-empty")
+
+
 def test_a_page_past_the_end_shows_the_last_and_nothing_found_says_so(staff, crowd):
     browser = web.browser(staff)
     assert _pager(browser.get("/?pool_page=99"))["page"] == 3

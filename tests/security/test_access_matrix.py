@@ -123,8 +123,15 @@ EXPECTED = {
         )
         for name in ("webhook_delete", "webhook_enable", "webhook_redeliver")
     },
+    # The audit log (rule 24): every member reads their organization's, read-only ones
+    # too, staff everyone's; it only reads.
+    "account_audit": READ_PAGE,
     # The login's second step without a right password first: back to the login page.
     "login_code": each((302, 302)),
+    # Single sign-on is off without OIDC_ISSUER: its pages do not exist (tests/accounts/
+    # test_sso.py tests them with a provider).
+    "sso_login": each((404, 404)),
+    "sso_callback": each((404, 404)),
     "revoke_api_token": row(default=(405, 404)),
     # The API authenticates by token only: a portal session is not enough (401 for
     # everyone). Token holders of each kind are tested in the API's own tests.

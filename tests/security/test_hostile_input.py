@@ -116,6 +116,21 @@ def test_the_lists_survive_any_filter_sort_or_page(scene, page, params):
 
 
 @EXAMPLES
+@given(
+    params=st.dictionaries(
+        st.sampled_from(["action", "who", "date_from", "date_to", "q", "sort", "page",
+                         "per_page", "export"]),
+        hostile, max_size=5,
+    ),
+)
+def test_the_audit_log_survives_any_filter_sort_page_or_export(scene, params):
+    response = scene["client"].get(reverse("account_audit"), params)
+    assert response.status_code in (200, 404)
+    if params.get("export") == "csv":
+        assert response["Content-Type"].startswith("text/csv")
+        b"".join(response.streaming_content)
+
+@EXAMPLES
 @given(partner=st.one_of(argument, st.just("Alpha Distribution")),
        product=st.one_of(argument, st.just("TBOX")),
        quantity=st.one_of(argument, st.integers(1, 10**7).map(str)),
@@ -307,6 +322,24 @@ def test_the_webhooks_form_survives_anything(scene, url, events):
     assert response.status_code < 500
     # Nothing hostile is a public http(s) URL with known events: nothing is added.
     assert not Endpoint.objects.exists()
+
+
+@EXAMPLES
+@given(code=hostile, state=hostile, error=hostile, next_url=hostile, started=st.booleans())
+def test_the_single_sign_on_callback_survives_anything(
+    scene, partner_user, sso, code, state, error, next_url, started
+):
+    # Against the tests' real provider (tests/sso_provider): a made-up answer signs nobody in.
+    client = Client(raise_request_exception=False)
+    if started:
+        assert client.get(reverse("sso_login"), {"next": next_url}).status_code < 500
+    query = {"code": code, "state": state}
+    if error:
+        query["error"] = error
+    response = client.get(reverse("sso_callback"), query)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    assert "_auth_user_id" not in client.session
 
 
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])

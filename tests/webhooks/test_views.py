@@ -167,3 +167,20 @@ def test_a_reseller_manager_has_its_own_endpoints(browse, reseller_user, alpha_r
                                                   webhook_settings, receiver):
     browse(reseller_user).post(URL, {"url": receiver.url, "events": EVENTS})
     assert Endpoint.objects.get().organization == alpha_reseller
+
+
+def test_each_change_is_audited_without_the_secret(browse, partner_user, alpha,
+                                                  webhook_settings, receiver):
+    from audit.models import AuditEntry
+
+    client = browse(partner_user)
+    client.post(URL, {"url": receiver.url, "events": EVENTS})
+    endpoint = Endpoint.objects.get()
+    client.post(reverse("webhook_delete", args=[endpoint.pk]))
+    rows = AuditEntry.objects.filter(action="webhook_changed").order_by("pk")
+    assert [(row.before, row.after) for row in rows] == [
+        (None, {"url": receiver.url, "events": sorted(EVENTS), "enabled": True}),
+        ({"url": receiver.url, "events": sorted(EVENTS), "enabled": True}, None),
+    ]
+    assert all(row.actor == partner_user and row.organization_id == alpha.pk for row in rows)
+    assert endpoint.secret not in str([(row.before, row.after, row.object_label) for row in rows])

@@ -11,6 +11,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from audit.models import Action
+from audit.services import record
+
 from .. import queue
 from ..models import Delivery, DeliveryState, Endpoint
 from ..selectors.endpoints import managers_of
@@ -21,6 +24,8 @@ def disable(endpoint, *, now):
         enabled=False, disabled_at=now
     )
     if changed:
+        record(Action.WEBHOOK_CHANGED, organization=endpoint.organization_id, target=endpoint,
+               before={"enabled": True}, after={"enabled": False})
         transaction.on_commit(lambda: _tell_managers(endpoint))
 
 

@@ -1,7 +1,8 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from api.models import ApiToken
+from api import services
+from audit.context import system_actor
 
 
 class Command(BaseCommand):
@@ -19,6 +20,7 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown user: {options['username']}") from None
         if not user.is_active:
             raise CommandError(f"User {user.username} is inactive.")
-        token, key = ApiToken.issue(user, options["name"] or "command line")
+        with system_actor("create_api_token"):
+            token, key = services.token_create(user=user, name=options["name"] or "command line")
         self.stderr.write(f"Token {token.prefix}… created for {user.username}.")
         self.stdout.write(key)

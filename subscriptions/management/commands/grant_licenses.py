@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.context import as_command
 from subscriptions import services
 from subscriptions.management import partner_from_argument, product_from_argument
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("quantity", metavar="QUANTITY", help="Licenses to grant (≥ 1).")
         parser.add_argument("--note", default="", help="A note kept on the ledger line.")
 
+    @as_command
     def handle(self, *args, partner, product, quantity, note, **options):
         try:
             quantity = int(quantity)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.context import as_command
 from subscriptions import imports, services
 from subscriptions.management import partner_from_argument
 
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--note", default="", help="A note added to the ledger lines.")
 
+    @as_command
     def handle(self, *args, file, partner, dry_run, no_debit, note, **options):
         partner = partner_from_argument(partner)
         text = self._read(file)

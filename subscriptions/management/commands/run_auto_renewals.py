@@ -6,6 +6,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.context import as_command
 from subscriptions.services import auto_renewal
 
 
@@ -50,6 +51,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--today", metavar="YYYY-MM-DD", help="Run as if today were this day.")
 
+    @as_command
     def handle(self, *args, dry_run, today, **options):
         today = _date(today) if today else None
         outcomes = auto_renewal.run_auto_renewals(today=today, dry=dry_run)

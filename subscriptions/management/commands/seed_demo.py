@@ -5,6 +5,7 @@ import logging
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Organization
+from audit.context import as_command
 from subscriptions import demo
 from subscriptions.selectors import figures_kept
 
@@ -35,6 +36,7 @@ class Command(BaseCommand):
             help="Do nothing when the database already holds an organization (make run).",
         )
 
+    @as_command
     def handle(self, *args, clients, seed, force, if_empty, **options):
         if not 0 <= clients <= demo.MAX_GENERATED:
             raise CommandError(f"--clients must be from 0 to {demo.MAX_GENERATED}, not {clients}.")
