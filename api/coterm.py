@@ -39,7 +39,8 @@ class CotermLineSerializer(serializers.Serializer):
 
 class CotermPoolSerializer(serializers.Serializer):
     pool = serializers.IntegerField(allow_null=True, help_text="null: not created yet.")
-    organization = serializers.CharField()
+    organization = serializers.IntegerField(help_text="The paying organization's id.")
+    organization_name = serializers.CharField()
     product = serializers.CharField()
     debit = serializers.IntegerField()
     balance = serializers.IntegerField()
@@ -82,7 +83,8 @@ def coterm_body(plan, *, sent=None, coterming=None, dry_run=False):
         ],
         "pools": [
             {
-                "pool": pool.pool_id, "organization": pool.organization.name,
+                "pool": pool.pool_id, "organization": pool.organization.pk,
+                "organization_name": pool.organization.name,
                 "product": pool.product.code, "debit": pool.debit, "balance": pool.balance,
                 "balance_after": pool.balance_after,
             }

@@ -41,3 +41,23 @@ class LedgerCursorPagination(StrictPageSize, CursorPagination):
     page_size_query_param = "per_page"
     max_page_size = 500
     ordering = ("-created_at", "-pk")
+
+
+class IdCursorPagination(StrictPageSize, CursorPagination):
+    """Lists that change while a client pages through them (clients, subscriptions), in
+    id order: a row written meanwhile comes last, updated rows keep their place, so no
+    row is skipped or given twice."""
+
+    page_size = 50
+    page_size_query_param = "per_page"
+    max_page_size = 500
+    ordering = ("id",)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # These lists had numbered pages once: a `page` sent now would get the first page
+        # again and again, and a client looping to the last page would never stop.
+        if "page" in request.query_params:
+            raise ValidationError({"page": [
+                _("This list is paged by cursor: follow the next link of each answer.")
+            ]})
+        return super().paginate_queryset(queryset, request, view)

@@ -2,7 +2,27 @@
 headers its answers carry, and the schema reads cleanly in client generators (component
 names, enums on filters, success bodies as JSON, no 64-bit bounds)."""
 
+from drf_spectacular.openapi import AutoSchema
+
 from subscriptions.status import Status
+
+from .bulk import DEPRECATED
+
+PROBLEM_ITEM_SCHEMA = {
+    "type": "object",
+    "description": "One subscription an operation on several refused, and why.",
+    "properties": {
+        "subscription": {"type": "integer", "description": "The subscription's id."},
+        "field": {
+            "type": "string",
+            "description": "The request's field that named it: `subscriptions.N`, its "
+            "position in the list sent.",
+        },
+        "code": {"type": "string", "description": "Why, as the problem types name it."},
+        "detail": {"type": "string", "description": "Why, as a sentence."},
+    },
+    "required": ["subscription", "field", "code", "detail"],
+}
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -12,6 +32,18 @@ PROBLEM_SCHEMA = {
         "title": {"type": "string"},
         "status": {"type": "integer"},
         "detail": {"type": "string"},
+        "field": {"type": "string", "description": "The request's field at fault."},
+        "errors": {
+            "type": "object",
+            "description": "Invalid input: each field (an item of a list by its position, "
+            "`subscriptions.0`) and its messages.",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+        "items": {
+            "type": "array",
+            "description": "A refused bulk renewal: each subscription refused.",
+            "items": {"$ref": "#/components/schemas/ProblemItem"},
+        },
     },
     "required": ["type", "title", "status"],
     "additionalProperties": True,
@@ -131,8 +163,29 @@ def _plain_request_names(result):
     return result
 
 
+def _mark_deprecated(schemas):
+    """The first spellings of renamed properties, still sent for the clients built on
+    them (api/bulk.py)."""
+    for component, names in DEPRECATED.items():
+        for name in names:
+            schemas[component]["properties"][name]["deprecated"] = True
+
+
+def _clean_cursor_examples(schemas):
+    """DRF's example of a cursor page's `next` ends in a stray quote: not a URL."""
+    for schema in schemas.values():
+        for name in ("next", "previous"):
+            link = schema.get("properties", {}).get(name, {})
+            if "cursor=" in link.get("example", ""):
+                link["example"] = link["example"].rstrip('"')
+
+
 def add_problem_responses(result, generator, request, public):
-    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    schemas["ProblemItem"] = PROBLEM_ITEM_SCHEMA
+    _mark_deprecated(schemas)
+    _clean_cursor_examples(schemas)
     reference = {"$ref": "#/components/schemas/Problem"}
     _without_int64_bounds(result["components"]["schemas"])
     for address, path in result.get("paths", {}).items():
@@ -159,3 +212,11 @@ def add_problem_responses(result, generator, request, public):
                 )
             _declare_headers(operation)
     return _plain_request_names(result)
+
+
+class RenewalsDueSchema(AutoSchema):
+    """The renewals due are numbered pages of subscriptions, where `/subscriptions/` has a
+    cursor: their page gets a name of its own, not the subscriptions' page's."""
+
+    def get_paginated_name(self, serializer_name):
+        return "PaginatedRenewalsDueList"

@@ -15,14 +15,12 @@ from subscriptions.models import (
 )
 from subscriptions.status import Status
 
+UPDATED_AT_HELP = ("When the object last changed (ISO 8601); the lists' `updated_since` "
+                   "filter reads it.")
 
-class ProblemSerializer(serializers.Serializer):
-    """RFC 9457 problem details."""
 
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField(required=False)
+def updated_at_field(help_text=UPDATED_AT_HELP, **kwargs):
+    return serializers.DateTimeField(help_text=help_text, **kwargs)
 
 
 class ClientSerializer(serializers.ModelSerializer):
@@ -30,10 +28,12 @@ class ClientSerializer(serializers.ModelSerializer):
     partner_name = serializers.CharField(source="partner.name")
     reseller = serializers.IntegerField(source="reseller_id", allow_null=True)
     reseller_name = serializers.CharField(source="reseller.name", allow_null=True, default=None)
+    updated_at = updated_at_field()
 
     class Meta:
         model = Client
-        fields = ["id", "name", "partner", "partner_name", "reseller", "reseller_name"]
+        fields = ["id", "name", "partner", "partner_name", "reseller", "reseller_name",
+                  "updated_at"]
 
 
 class QueuedTermSerializer(serializers.Serializer):
@@ -94,6 +94,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
     queued_renewal = serializers.SerializerMethodField()
     not_renewing = serializers.SerializerMethodField()
     last_cancelled_renewal = serializers.SerializerMethodField()
+    updated_at = updated_at_field()
 
     class Meta:
         model = Subscription
@@ -101,7 +102,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
             "id", "client", "client_name", "product", "product_name", "reseller", "status",
             "start_date", "end_date", "users", "years", "pool", "queued_renewal",
             "not_renewing", "last_cancelled_renewal", "auto_renew", "renewal_users",
-            "renewal_years",
+            "renewal_years", "updated_at",
         ]
         extra_kwargs = {
             "auto_renew": {"help_text": "Renewed automatically, a few days before its end, "
@@ -148,6 +149,8 @@ class PoolSerializer(serializers.Serializer):
     product_name = serializers.CharField(source="product.name")
     balance = serializers.IntegerField()
     forecast = serializers.SerializerMethodField()
+    updated_at = updated_at_field(help_text="When the balance last moved (the forecast is "
+                            "computed at each call); the `updated_since` filter reads it.")
 
     def get_forecast(self, obj) -> ForecastSerializer:
         return ForecastSerializer(obj).data
@@ -160,13 +163,15 @@ class MovementSerializer(serializers.ModelSerializer):
     client = serializers.SerializerMethodField()
     counterpart = serializers.IntegerField(source="counterpart_id", allow_null=True)
     actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
+    updated_at = updated_at_field(source="created_at", help_text="A ledger line never changes: "
+                            "its created_at.")
 
     class Meta:
         model = LicenseMovement
         fields = [
             "id", "pool", "organization", "organization_name", "product", "quantity",
             "balance_after", "kind", "subscription", "client", "counterpart", "actor",
-            "created_at", "note",
+            "created_at", "note", "updated_at",
         ]
 
     def get_client(self, obj) -> int | None:
@@ -228,41 +233,6 @@ class NotRenewingRequestSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=NotRenewingReason.choices)
     comment = serializers.CharField(max_length=500, required=False, allow_blank=True,
                                     default="")
-
-
-class BulkRenewalRequestSerializer(serializers.Serializer):
-    subscriptions = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**62),
-        min_length=1,
-        max_length=services.BULK_MAX,
-    )
-    years = serializers.IntegerField(min_value=1, max_value=services.MAX_YEARS, default=1)
-
-
-class BulkLineSerializer(serializers.Serializer):
-    subscription_id = serializers.IntegerField()
-    start_date = serializers.DateField()
-    end_date = serializers.DateField()
-    users = serializers.IntegerField()
-    years = serializers.IntegerField()
-    licenses = serializers.IntegerField()
-
-
-class BulkPoolSerializer(serializers.Serializer):
-    pool_id = serializers.IntegerField(allow_null=True)
-    product = serializers.CharField()
-    organization = serializers.CharField()
-    balance = serializers.IntegerField()
-    debit = serializers.IntegerField()
-    balance_after = serializers.IntegerField()
-
-
-class BulkRenewalResultSerializer(serializers.Serializer):
-    subscription_ids = serializers.ListField(child=serializers.IntegerField())
-    count = serializers.IntegerField()
-    licenses = serializers.IntegerField()
-    renewals = BulkLineSerializer(many=True)
-    pools = BulkPoolSerializer(many=True)
 
 
 class AddUsersRequestSerializer(serializers.Serializer):

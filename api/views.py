@@ -25,14 +25,22 @@ from subscriptions.filtersets import (
     SubscriptionFilterSet,
     asks_for_not_renewing,
 )
+from subscriptions.models import LicensePool
 from subscriptions.selectors.scope import Visible
 from subscriptions.services import idempotency
 
 from . import serializers
+from .bulk import (
+    BulkRenewalRequestSerializer,
+    BulkRenewalResultSerializer,
+    bulk_body,
+    refused_items,
+)
 from .coterm import CotermRequestSerializer, CotermResultSerializer, coterm_body
-from .filters import ScopedFilterBackend
-from .pagination import LedgerCursorPagination
+from .filters import ScopedFilterBackend, SyncFilterBackend
+from .pagination import IdCursorPagination, LedgerCursorPagination
 from .problems import PROBLEM_CONTENT_TYPE, problem, problem_response
+from .schema import RenewalsDueSchema
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -56,9 +64,12 @@ class ScopedViewSet(viewsets.GenericViewSet):
 )
 class ClientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     serializer_class = serializers.ClientSerializer
+    filter_backends = [SyncFilterBackend]
+    pagination_class = IdCursorPagination
 
     def get_queryset(self):
-        rows = self.visible().clients().order_by("name", "pk")
+        # No order here: the list pages in id order (IdCursorPagination).
+        rows = self.visible().clients()
         query = self.request.query_params.get("q")
         if query:
             # A form field's checks (no NUL character, which PostgreSQL refuses), as the
@@ -128,6 +139,8 @@ def _refusal_problem(refusal):
     extra = {}
     if refusal.field:
         extra["field"] = refusal.field
+    if refusal.items:
+        extra["items"] = refusal.items
     if isinstance(refusal.missing, dict):
         extra["missing"] = {str(pool): count for pool, count in refusal.missing.items()}
     elif refusal.missing is not None:
@@ -205,13 +218,14 @@ def _with_marks(subscriptions):
 )
 class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     serializer_class = serializers.SubscriptionSerializer
-    filter_backends = [ScopedFilterBackend]
+    filter_backends = [ScopedFilterBackend, SyncFilterBackend]
     filterset_class = SubscriptionFilterSet
+    pagination_class = IdCursorPagination
+    client_filter = True
 
     def get_queryset(self):
-        return _with_marks(
-            self.visible().subscriptions().order_by("client_name", "product_name", "pk")
-        )
+        # No order here: the list pages in id order (IdCursorPagination).
+        return _with_marks(self.visible().subscriptions())
 
     def _fresh(self, subscription):
         """The subscription as it is now, with its status (after a write)."""
@@ -280,24 +294,42 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
     @extend_schema(
         summary="Renew several subscriptions in one transaction (all or none)",
         parameters=[IDEMPOTENCY_HEADER],
-        request=serializers.BulkRenewalRequestSerializer,
-        responses={201: serializers.BulkRenewalResultSerializer},
+        request=BulkRenewalRequestSerializer,
+        responses={201: BulkRenewalResultSerializer},
     )
     @action(detail=False, methods=["post"], url_path="bulk-renew", filter_backends=[],
             pagination_class=None)
     def bulk_renew(self, request):
-        data = serializers.BulkRenewalRequestSerializer(data=request.data)
+        data = BulkRenewalRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        ids = set(data.validated_data["subscriptions"])
-        visible = self.visible().subscriptions().filter(pk__in=ids).count()
-        if visible != len(ids):
-            raise NotFound(_("A selected subscription does not exist."))
+        sent = data.validated_data["subscriptions"]
+        ids = set(sent)
+        visible = set(self.visible().subscriptions().filter(pk__in=ids).values_list(
+            "pk", flat=True
+        ))
+        if visible != ids:
+            message = _("A selected subscription does not exist.")
+            return problem_response(
+                status.HTTP_404_NOT_FOUND, code="not_found", title=_("Not found."),
+                detail=message, field="subscriptions",
+                items=refused_items(
+                    [{"subscription": pk, "code": "not_found", "detail": message}
+                     for pk in sorted(ids - visible)],
+                    sent,
+                ),
+            )
 
         def operation():
-            result = services.renew_subscriptions(
-                actor=request.user, subscription_ids=ids, years=data.validated_data["years"]
-            )
-            return status.HTTP_201_CREATED, services.bulk_result_summary(result)
+            try:
+                result = services.renew_subscriptions(
+                    actor=request.user, subscription_ids=ids,
+                    years=data.validated_data["years"],
+                )
+            except services.OperationRefused as refusal:
+                refusal.field = refusal.field or "subscriptions"
+                refusal.items = refused_items(refusal.items, sent)
+                raise
+            return status.HTTP_201_CREATED, bulk_body(result)
 
         return idempotent(request, operation)
 
@@ -417,7 +449,8 @@ NOT_RENEWING_PARAMETER = OpenApiParameter(
 )
 class RenewalsDueViewSet(mixins.ListModelMixin, ScopedViewSet):
     serializer_class = serializers.SubscriptionSerializer
-    filter_backends = [ScopedFilterBackend]
+    schema = RenewalsDueSchema()
+    filter_backends = [ScopedFilterBackend, SyncFilterBackend]
     filterset_class = SubscriptionFilterSet
     filter_statuses = selectors.Status.TO_RENEW
 
@@ -434,15 +467,25 @@ class RenewalsDueViewSet(mixins.ListModelMixin, ScopedViewSet):
 @extend_schema_view(list=extend_schema(summary="License pools with balance and forecast"))
 class PoolViewSet(mixins.ListModelMixin, ScopedViewSet):
     serializer_class = serializers.PoolSerializer
+    filter_backends = [SyncFilterBackend]
 
     def get_queryset(self):
-        return selectors.pool_forecast(self.request.user)
+        rows = selectors.pool_forecast(self.request.user)
+        # The forecast's rows are cached values without it: one query for the page.
+        moved = dict(LicensePool.objects.filter(pk__in=[row.pk for row in rows]).values_list(
+            "pk", "updated_at"
+        ))
+        for row in rows:
+            row.updated_at = moved[row.pk]
+        return rows
 
 
 @extend_schema_view(list=extend_schema(summary="Ledger lines, newest first"))
 class LedgerViewSet(mixins.ListModelMixin, ScopedViewSet):
     serializer_class = serializers.MovementSerializer
-    filter_backends = [ScopedFilterBackend]
+    filter_backends = [ScopedFilterBackend, SyncFilterBackend]
+    # A ledger line never changes: its updated_at is its created_at.
+    updated_field = "created_at"
     filterset_class = MovementFilterSet
     pagination_class = LedgerCursorPagination
 

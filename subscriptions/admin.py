@@ -197,7 +197,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
         # Only the edited column: the term columns are the services' (a renewal may have
         # moved them since the form was opened).
         if change:
-            obj.save(update_fields=form.changed_data or ["client"])
+            obj.save(update_fields=[*(form.changed_data or ["client"]), "updated_at"])
         else:
             super().save_model(request, obj, form, change)
 

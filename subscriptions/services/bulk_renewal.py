@@ -39,11 +39,13 @@ class BulkRenewalResult:
 def plan_bulk_renewal(subscriptions, *, years, today=None):
     """Rule 13: each subscription renewed for `years` at its current users, or with its
     renewal plan (rule 22) when it has one. `subscriptions` carry the `with_status`
-    annotations and their client's organizations; raises OperationRefused for one that
-    cannot be renewed. Writes nothing (the preview uses it)."""
+    annotations and their client's organizations; raises OperationRefused for the first
+    that cannot be renewed, its `items` naming every one. Writes nothing (the preview
+    uses it)."""
     today = today or local_today()
     check_years(years)
     lines = []
+    refused = []
     for subscription in subscriptions:
         refusal = refusal_for_status(subscription.status)
         if refusal:
@@ -52,7 +54,10 @@ def plan_bulk_renewal(subscriptions, *, years, today=None):
                 "product": subscription.product.name,
                 "refusal": refusal.message,
             }
-            raise refusal
+            refused.append(refusal)
+            refusal.items = [{"subscription": subscription.pk, "code": refusal.code,
+                              "detail": str(refusal.message)}]
+            continue
         # Renewable means no queued renewal: the latest term is the current one.
         planned = bool(subscription.renewal_users and subscription.renewal_years)
         users, line_years = (
@@ -73,6 +78,10 @@ def plan_bulk_renewal(subscriptions, *, years, today=None):
                 planned=planned,
             )
         )
+    if refused:
+        first = refused[0]
+        first.items = [item for refusal in refused for item in refusal.items]
+        raise first
     return lines
 
 
@@ -118,7 +127,9 @@ def bulk_renewal_preview(subscriptions, *, years, today=None):
     return BulkRenewalResult(renewals=lines, pools=_pool_debits(lines, lock=False))
 
 
-def short_pools_refusal(pools):
+def short_pools_refusal(pools, lines=()):
+    """The refusal of a selection some pools cannot pay: per pool the licenses missing,
+    and per subscription of `lines` such a pool pays, an item."""
     short = [pool for pool in pools if pool.missing]
     if not short:
         return None
@@ -139,11 +150,18 @@ def short_pools_refusal(pools):
         })
         for pool in short
     ]
+    unpaid = {(pool.organization.pk, pool.product.pk): sentence
+              for pool, sentence in zip(short, sentences, strict=True)}
     return OperationRefused(
         _("Nothing was renewed: the licenses remaining do not cover the selection."),
         code="not_enough_licenses",
         missing={pool.pool_id: pool.missing for pool in short},
         details=sentences,
+        items=[
+            {"subscription": line.subscription.pk, "code": "not_enough_licenses",
+             "detail": str(unpaid[line.pool_key])}
+            for line in lines if line.pool_key in unpaid
+        ],
     )
 
 
@@ -183,7 +201,7 @@ def renew_subscriptions(*, actor, subscription_ids, years, token=None, today=Non
         )
     lines = plan_bulk_renewal(subscriptions, years=years, today=today)
     pools = _pool_debits(lines, lock=True)
-    refusal = short_pools_refusal(pools)
+    refusal = short_pools_refusal(pools, lines)
     if refusal:
         raise refusal
     pool_ids = {(pool.organization.pk, pool.product.pk): pool.pool_id for pool in pools}

@@ -20,15 +20,19 @@ class OperationRefused(Exception):
     `field` names the form field the message belongs next to (None: the whole form).
     `details` are whole sentences that follow the message (one per short pool), shown as
     a list on a page and after the message in one text elsewhere.
+    `items`: for an operation on several subscriptions, each one refused, as
+    {"subscription": id, "code": …, "detail": sentence}.
     """
 
-    def __init__(self, message, *, field=None, code="refused", missing=None, details=()):
+    def __init__(self, message, *, field=None, code="refused", missing=None, details=(),
+                 items=()):
         super().__init__(message)
         self.message = message
         self.field = field
         self.code = code
         self.missing = missing
         self.details = list(details)
+        self.items = list(items)
 
     @property
     def text(self):

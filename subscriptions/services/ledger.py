@@ -8,6 +8,7 @@ overdrawn whatever runs beside it; its row lock is held until the commit.
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization
@@ -39,9 +40,9 @@ def change_balance(pool_id, quantity):
     table = LicensePool._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET balance = balance + %s WHERE id = %s AND balance + %s >= 0 "
-            "RETURNING balance",
-            [quantity, pool_id, quantity],
+            f"UPDATE {table} SET balance = balance + %s, updated_at = %s "
+            "WHERE id = %s AND balance + %s >= 0 RETURNING balance",
+            [quantity, timezone.now(), pool_id, quantity],
         )
         row = cursor.fetchone()
     return None if row is None else row[0]

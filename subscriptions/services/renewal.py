@@ -118,7 +118,8 @@ def renew_subscription(
     # Hand back the renewed subscription, with its status and current term, so callers
     # show what is now true: the row written above, without reading it again.
     for column, value in renewed_columns(
-        subscription, start=start, end=end, users=users, years=years
+        subscription, start=start, end=end, users=users, years=years,
+        now=written.updated_at,
     ).items():
         setattr(subscription, column, value)
     renewed = annotate_row(

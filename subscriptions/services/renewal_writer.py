@@ -49,11 +49,13 @@ class WrittenRenewal:
     term: Term
     balance_after: int
     pool_id: int
+    updated_at: datetime.datetime  # the subscription's, as written
 
 
-def renewed_columns(subscription, *, start, end, users, years):
+def renewed_columns(subscription, *, start, end, users, years, now):
     """The subscription's columns once renewed: the current term becomes the previous."""
     return {
+        "updated_at": now,
         "previous_term_start": subscription.term_start,
         "previous_term_end": subscription.term_end,
         "previous_users": subscription.users,
@@ -70,7 +72,7 @@ def renewed_columns(subscription, *, start, end, users, years):
 
 
 RENEWED_FIELDS = [
-    "previous_term_start", "previous_term_end", "previous_users", "previous_years",
+    "updated_at", "previous_term_start", "previous_term_end", "previous_users", "previous_years",
     "term_start", "term_end", "users", "years", *NOT_RENEWING_CLEARED, *PLAN_CLEARED,
 ]
 
@@ -101,10 +103,11 @@ def _fits_one_statement(lines):
     )
 
 
-def queue_terms(lines, licenses, *, kind, actor):
+def queue_terms(lines, licenses, *, kind, actor, now=None):
     """Each line's new term (`licenses`: what each cost) and its subscription's columns
-    once renewed; returns the terms, in the lines' order. The terms of a renewal and of a
-    co-term extension are written the same way."""
+    once renewed (`updated_at`: `now`); returns the terms, in the lines' order. The terms
+    of a renewal and of a co-term extension are written the same way."""
+    now = now or timezone.now()
     terms = Term.objects.bulk_create([
         Term(
             subscription=line.subscription, kind=kind, start_date=line.start,
@@ -117,7 +120,7 @@ def queue_terms(lines, licenses, *, kind, actor):
         [
             Subscription(pk=line.subscription.pk, **renewed_columns(
                 line.subscription, start=line.start, end=line.end, users=line.users,
-                years=line.years,
+                years=line.years, now=now,
             ))
             for line in lines
         ],
@@ -128,8 +131,9 @@ def queue_terms(lines, licenses, *, kind, actor):
 
 
 def _write_by_statements(lines, *, actor, claimed, result, note, field):
+    now = timezone.now()
     terms = queue_terms(
-        lines, [line.licenses for line in lines], kind=TermKind.RENEWAL, actor=actor
+        lines, [line.licenses for line in lines], kind=TermKind.RENEWAL, actor=actor, now=now
     )
     if claimed is not None:
         if result is not None and "term_id" in result:
@@ -153,7 +157,9 @@ def _write_by_statements(lines, *, actor, claimed, result, note, field):
             kind=MovementKind.RENEWAL, actor=actor, field=field, note=note,
         )
         for (_line, term), movement in zip(pool_lines, movements, strict=True):
-            written[term.pk] = WrittenRenewal(term, movement.balance_after, pool_id)
+            written[term.pk] = WrittenRenewal(
+                term, movement.balance_after, pool_id, now
+            )
     return [written[term.pk] for term in terms]
 
 
@@ -164,7 +170,8 @@ def _write_by_statements(lines, *, actor, claimed, result, note, field):
 # returns no row. Every column as `_write_by_statements` writes it.
 _ONE_RENEWAL_SQL = """
 WITH debit AS (
-    UPDATE subscriptions_licensepool SET balance = balance - %(licenses)s
+    UPDATE subscriptions_licensepool
+    SET balance = balance - %(licenses)s, updated_at = %(now)s
     WHERE id = %(pool)s AND balance >= %(licenses)s
     RETURNING id, balance
 ), new_term AS (
@@ -181,7 +188,8 @@ WITH debit AS (
         previous_users = users, previous_years = years,
         term_start = %(start)s, term_end = %(end)s, users = %(users)s, years = %(years)s,
         not_renewing_reason = NULL, not_renewing_comment = '', not_renewing_at = NULL,
-        not_renewing_by_id = NULL, renewal_users = NULL, renewal_years = NULL
+        not_renewing_by_id = NULL, renewal_users = NULL, renewal_years = NULL,
+        updated_at = %(now)s
     FROM new_term
     WHERE subscriptions_subscription.id = %(subscription)s
 ), ledger AS (
@@ -233,4 +241,4 @@ def _write_one_in_one_statement(line, *, actor, claimed, result, note):
         start_date=line.start, end_date=line.end, users=line.users, years=line.years,
         licenses=line.licenses, created_by=actor, created_at=now,
     )
-    return WrittenRenewal(term, row[1], line.pool_id)
+    return WrittenRenewal(term, row[1], line.pool_id, now)

@@ -53,7 +53,8 @@ def test_a_dry_run_answers_200_and_writes_nothing(family, partner_user, api_for,
          "reason": "It already ends on or after this date."},
     ]
     pool = LicensePool.objects.get(organization=alpha, product=tbox)
-    assert body["pools"] == [{"pool": pool.pk, "organization": "Alpha Distribution",
+    assert body["pools"] == [{"pool": pool.pk, "organization": alpha.pk,
+                              "organization_name": "Alpha Distribution",
                               "product": "TBOX", "debit": cost, "balance": 100,
                               "balance_after": 100 - cost}]
     assert ledger_state() == before

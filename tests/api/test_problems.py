@@ -92,6 +92,6 @@ def test_a_post_without_the_final_slash_is_not_turned_into_a_get(
     assert Term.objects.filter(subscription=subscription).count() == 2
 
 
-@pytest.mark.parametrize("path", ["/api/v1/clients/?page=999", "/api/v1/clients/999999/"])
+@pytest.mark.parametrize("path", ["/api/v1/renewals-due/?page=999", "/api/v1/clients/999999/"])
 def test_a_page_or_object_that_is_not_there_is_a_404_problem(partner_user, api_for, path):
     _problem(api_for(partner_user).get(path), 404)

@@ -269,12 +269,12 @@ def test_the_schema_is_the_same_whatever_the_callers_language(db):
     english = Client(HTTP_ACCEPT_LANGUAGE="en").get("/api/schema/?format=json")
     french = Client(HTTP_ACCEPT_LANGUAGE="fr").get("/api/schema/?format=json")
     assert english.content == french.content
-    page = english.json()["paths"]["/api/v1/clients/"]["get"]["parameters"]
+    page = english.json()["paths"]["/api/v1/renewals-due/"]["get"]["parameters"]
     assert "A page number within the paginated result set." in [
         parameter.get("description") for parameter in page
     ]
     asked = Client().get("/api/schema/?format=json&lang=fr").json()
-    page = asked["paths"]["/api/v1/clients/"]["get"]["parameters"]
+    page = asked["paths"]["/api/v1/renewals-due/"]["get"]["parameters"]
     assert "Un numéro de page de l'ensemble des résultats." in [
         parameter.get("description") for parameter in page
     ]
@@ -302,3 +302,36 @@ def test_the_schema_reads_cleanly_in_a_client_generator(db):
             for code, response in operation["responses"].items():
                 if code.startswith("2") and address.startswith("/api/v1/"):
                     assert list(response["content"]) == ["application/json"], (address, method)
+
+
+def test_the_sync_filters_and_cursor_pages_are_declared_for_generators(db):
+    schema = Client().get("/api/schema/?format=json").json()
+
+    def parameters(address):
+        return {parameter["name"]: parameter["schema"]
+                for parameter in schema["paths"][address]["get"]["parameters"]}
+
+    for address in ("/api/v1/clients/", "/api/v1/subscriptions/", "/api/v1/renewals-due/",
+                    "/api/v1/pools/", "/api/v1/ledger/"):
+        assert parameters(address)["updated_since"] == {"type": "string", "format": "date-time"}
+    assert parameters("/api/v1/subscriptions/")["client"] == {"type": "integer", "minimum": 1}
+    components = schema["components"]["schemas"]
+    # A cursor page has no count and no page number; the renewals due keep both, under a
+    # name of their own (one name for two shapes would give a generator the wrong one).
+    for address, page in (("/api/v1/clients/", "PaginatedClientList"),
+                          ("/api/v1/subscriptions/", "PaginatedSubscriptionList"),
+                          ("/api/v1/ledger/", "PaginatedMovementList")):
+        assert {"cursor", "per_page"} <= set(parameters(address)) and "page" not in parameters(
+            address
+        )
+        assert "count" not in components[page]["properties"]
+        assert components[page]["properties"]["next"]["example"].endswith("cD00ODY%3D")
+    assert "page" in parameters("/api/v1/renewals-due/")
+    assert "count" in components["PaginatedRenewalsDueList"]["required"]
+    listed = schema["paths"]["/api/v1/renewals-due/"]["get"]["responses"]["200"]
+    assert listed["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/PaginatedRenewalsDueList"
+    )
+    for name in ("Client", "Subscription", "Pool", "Movement"):
+        assert components[name]["properties"]["updated_at"]["format"] == "date-time"
+        assert "updated_at" in components[name]["required"]
