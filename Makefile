@@ -31,7 +31,11 @@ run: $(STAMP)
 	@echo "  partner2 / partner2  Beta Distribution (partner)"
 	@echo "  viewer / viewer      Alpha Distribution, read-only"
 	@echo ""
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "  Webhooks: the worker that sends them runs beside the server (manage.py qcluster)."
+	@echo ""
+	@DEBUG=1 $(BIN)/python manage.py qcluster & worker=$$!; \
+	 trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	 DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## The whole suite: SQLite by default, PostgreSQL when DATABASE_URL names it.
 test: $(STAMP)
@@ -44,13 +48,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	PORTAL_ALLOW_INSECURE_KEY=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
-## Production mode: DEBUG off, gunicorn, whitenoise. Needs SECRET_KEY and ALLOWED_HOSTS.
+## Production mode: DEBUG off, gunicorn, whitenoise, and the webhook worker (manage.py
+## qcluster) beside it. Needs SECRET_KEY and ALLOWED_HOSTS.
 serve: $(STAMP)
 	@test -n "$$SECRET_KEY" || { echo "SECRET_KEY is required"; exit 1; }
 	@test -n "$$ALLOWED_HOSTS" || { echo "ALLOWED_HOSTS is required"; exit 1; }
 	DEBUG=0 $(BIN)/python manage.py migrate --noinput
 	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput -v0
-	DEBUG=0 $(BIN)/gunicorn portal.wsgi:application --bind $(HOST):$(PORT) \
+	@DEBUG=0 $(BIN)/python manage.py qcluster & worker=$$!; \
+	 trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	 DEBUG=0 $(BIN)/gunicorn portal.wsgi:application --bind $(HOST):$(PORT) \
 		--workers $(WEB_CONCURRENCY) --access-logfile - --forwarded-allow-ips '*'
 
 ## The scale benchmark (scripts/bench/), on an idle machine: BENCH_SIZES=1000,… overrides

@@ -1,6 +1,7 @@
 from axes.apps import AppConfig as AxesConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django_q.apps import DjangoQConfig
 
 
 class PortalConfig(AppConfig):
@@ -18,3 +19,10 @@ class LoginSecurityConfig(AxesConfig):
     login locks (docs/rules.md), under a name an administrator recognises, not "Axes"."""
 
     verbose_name = _("Login security")
+
+
+class WebhookQueueConfig(DjangoQConfig):
+    """django-q2 as the admin shows it: the webhooks' queue and worker (docs/webhooks.md),
+    not "Django Q"."""
+
+    verbose_name = _("Webhook queue")

@@ -84,6 +84,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "api",
+    # Webhooks (docs/webhooks.md): the outbox, and django-q2's queue table that sends it.
+    "portal.apps.WebhookQueueConfig",  # django-q2, named for the admin
+    "webhooks",
     "audit",
 ]
 
@@ -294,6 +297,38 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@localhost")
 # Where the portal is reached from outside: the links in e-mails are absolute.
 PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Webhooks (docs/webhooks.md) ---------------------------------------------------
+# Loopback and private addresses are refused (server-side request forgery) unless this is
+# on: the local demo's and the tests' receivers listen on loopback.
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)
+# Seconds a receiver has to answer one POST.
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10, minimum=1, maximum=60)
+# The wait before each retry, counted from the failed try; after the last, the delivery
+# has failed and its endpoint is disabled.
+WEBHOOK_RETRY_DELAYS = [
+    int(delay)
+    for delay in os.environ.get("WEBHOOK_RETRY_DELAYS", "5,300,1800,7200,18000,36000").split(",")
+    if delay.strip()
+]
+# The worker (`manage.py qcluster`, started by `make serve` and `make run`): django-q2 on
+# its ORM broker, in this database. A task sends at most 4 deliveries (webhooks/queue.py),
+# so its time limit covers four timeouts; a task not acknowledged `retry` seconds after it
+# was handed out (its worker died) is handed out again.
+Q_CLUSTER = {
+    "name": "portal",
+    "orm": "default",
+    "workers": env_int("WEBHOOK_WORKERS", 2, minimum=1),
+    "timeout": WEBHOOK_TIMEOUT * 4 + 5,
+    "retry": WEBHOOK_TIMEOUT * 4 + 10,
+    "poll": 1,
+    "catch_up": False,
+    "save_limit": 100,
+    # A task that fails (the database was restarting, say) stays queued and is handed out
+    # again after `retry`, as often as it takes: the delivery it carries is never dropped.
+    "ack_failures": False,
+    "max_attempts": 0,
+}
 
 # --- Third-party apps ---------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

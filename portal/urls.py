@@ -31,5 +31,6 @@ urlpatterns = [
     path("", include("api.urls")),
     path("", include("reminders.urls")),
     path("", include("accounts.urls")),
+    path("", include("webhooks.urls")),
     path("", include("audit.urls")),
 ]

@@ -36,6 +36,8 @@ from subscriptions.dates import local_today
 from subscriptions.models import Subscription
 from subscriptions.selectors.plans import next_renewal
 from subscriptions.status import Status
+from webhooks.events import EventType
+from webhooks.services import outbox
 
 from .models import ReminderPreference, ReminderSent, Threshold
 
@@ -282,6 +284,22 @@ def _claim(reminder):
         return None
 
 
+def _expiring_events(claimed, attempted, delivered):
+    """The `subscription.expiring` webhook of each reminder kept as sent (docs/webhooks.md),
+    in the run's transaction: a reminder released for the next run is told then."""
+    reminders = [
+        reminder for key, (reminder, _row) in claimed.items()
+        if delivered[key] or not attempted[key]
+    ]
+    outbox.record(EventType.EXPIRING, [r.subscription for r in reminders], each={
+        r.subscription.pk: {
+            "threshold": "after_end" if r.threshold == AFTER_END else r.threshold,
+            "term_end": r.term_end,
+        }
+        for r in reminders
+    })
+
+
 def send_reminders(*, today=None, dry_run=False, connection=None):
     today = today or local_today()
     due = due_reminders(today)
@@ -329,6 +347,7 @@ def send_reminders(*, today=None, dry_run=False, connection=None):
                 continue
             if delivered[key]:
                 ReminderSent.objects.filter(pk=row.pk).update(recipients=delivered[key])
+        _expiring_events(claimed, attempted, delivered)
     logger.info(
         "reminders_run today=%s reminders=%d digests=%d sent=%d failed=%d skipped=%d",
         today.isoformat(), len(result.reminders), len(result.digests), result.sent,

@@ -17,6 +17,8 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from portal.numbers import figures
+from webhooks.events import EventType
+from webhooks.services import outbox
 
 from ..dates import local_today, term_end
 from ..models import LicensePool, MovementKind, Subscription, Term
@@ -226,6 +228,7 @@ def add_users(*, actor, subscription_id, users, token=None, today=None, scope=No
         for part in plan.parts
     ])
     idempotency.remember(claimed, {"subscription_id": subscription.pk, **plan.as_dict()})
+    outbox.record(EventType.USERS_ADDED, [subscription], {"users_added": users})
 
     subscription.users += users
     if "previous_users" in columns:

@@ -20,6 +20,8 @@ from django.utils.translation import ngettext
 
 from accounts.models import Membership, Role
 from portal.numbers import figures
+from webhooks.events import EventType
+from webhooks.services import outbox
 
 from ..models import AutoRenewNotice
 from ..models_plan import AutoRenewNoticeKind
@@ -108,6 +110,7 @@ def send_notice(outcome, *, today, switched_off):
                 subscription=subscription, kind=kind, day=today, missing=outcome.missing,
                 recipients=len(recipients),
             )
+            outbox.record(EventType.AUTO_RENEW_FAILED, [subscription], {"missing": outcome.missing})
             messages = []
             for user, language in recipients:
                 with translation.override(language):

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portal.numbers import figures
+from webhooks.events import EventType
+from webhooks.services import outbox
 
 from ..dates import local_today, term_end
 from ..models import LicensePool, Subscription
@@ -210,6 +212,7 @@ def renew_subscriptions(*, actor, subscription_ids, years, token=None, today=Non
     written = write_renewals(lines, actor=actor, claimed=claimed,
                              result=bulk_result_summary(result), note=BULK_RENEWAL)
     audited.renewals(lines, written, actor=actor)
+    outbox.record(EventType.RENEWED, [line.subscription for line in lines])
     logger.info(
         "bulk_renewal subscriptions=%d years=%d licenses=%d pools=%s actor=%s",
         len(lines), years, result.licenses,

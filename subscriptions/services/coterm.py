@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from portal.numbers import figures
+from webhooks.events import EventType
+from webhooks.services import outbox
 
 from ..dates import local_today
 from ..models import (
@@ -198,6 +200,7 @@ def coterm_subscriptions(*, actor, client_id, end, subscription_ids, token=None,
         client=client, end_date=end, licenses=plan.licenses, created_by=actor
     )
     _write(plan, coterming, actor=actor)
+    outbox.record(EventType.COTERMINATED, [line.subscription for line in plan.extended])
     audited.coterm(plan, client, actor=actor)
     result = CotermResult(coterming=coterming, plan=plan)
     idempotency.remember(claimed, result_summary(result))

@@ -8,6 +8,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from webhooks.events import EventType
+from webhooks.services import outbox
+
 from ..dates import local_today, term_end
 from ..models import Subscription, Term
 from ..status import Status, annotate_row
@@ -110,6 +113,7 @@ def renew_subscription(
         result={"subscription_id": subscription.pk, "term_id": None, "licenses": cost,
                 "end_date": end.isoformat()},
     )
+    outbox.record(EventType.RENEWED, [subscription], {"licenses": cost})
     audited.renewals([line], [written], actor=actor, action=audit_action)
     # Hand back the renewed subscription, with its status and current term, so callers
     # show what is now true: the row written above, without reading it again.

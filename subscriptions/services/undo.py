@@ -16,6 +16,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from webhooks.events import EventType
+from webhooks.services import outbox
+
 from ..models import LicenseMovement, MovementKind, Subscription, Term, TermKind
 from ..models_addon import TermChange
 from ..notes import ADDON_CANCELLED, RENEWAL_CANCELLED
@@ -243,6 +246,8 @@ def undo_last_operation(*, actor, subscription_id, token=None, now=None):
     refund, balance_after = UNDOERS[operation.kind](
         subscription, operation, actor=actor, now=now
     )
+    if operation.kind == RENEWAL:
+        outbox.record(EventType.RENEWAL_CANCELLED, [subscription], {"licenses_refunded": refund})
     idempotency.remember(claimed, {"subscription_id": subscription.pk, "kind": operation.kind,
                                    "term_id": operation.term.pk, "licenses": refund})
     result = UndoResult(operation=operation, licenses=refund, balance_after=balance_after)

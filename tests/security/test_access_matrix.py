@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Membership
 from subscriptions.models import LicenseMovement, LicensePool, Term
+from webhooks.models import Delivery, Endpoint, Event
 
 USERS = ("anonymous", "staff", "manager", "viewer", "reseller", "other")
 LOGIN = 302  # anonymous users are sent to the login page
@@ -112,6 +113,16 @@ EXPECTED = {
     "api_tokens": row(default=(200, 200)),
     # Everyone's own two-factor login, read-only members too; an empty POST re-renders.
     "account_security": row(default=(200, 200)),
+    # A manager's webhook endpoints (webhooks/views.py): an empty POST is a form with
+    # errors; an endpoint or delivery of another organization is 404.
+    "webhooks": row(default=(200, 200), viewer=(403, 403), staff=NOT_STAFF),
+    **{
+        name: row(
+            default=(405, 302), viewer=(403, 403), staff=NOT_STAFF, reseller=(405, 404),
+            other=(405, 404),
+        )
+        for name in ("webhook_delete", "webhook_enable", "webhook_redeliver")
+    },
     # The audit log (rule 24): every member reads their organization's, read-only ones
     # too, staff everyone's; it only reads.
     "account_audit": READ_PAGE,
@@ -196,8 +207,13 @@ def world(
         "reseller": reseller_user,
         "other": other_partner_user,
     }
+    endpoint = Endpoint.objects.create(organization=alpha, url="https://example.com/hook",
+                                       events=["subscription.renewed"], secret="whsec_eA==")
+    event = Event.objects.create(message_id="msg_1", type="subscription.renewed",
+                                 organization=alpha, partner=alpha, body="{}")
     return {"subscription": subscription, "client": subscription.client, "users": users,
-            "member": viewer_user}
+            "member": viewer_user, "endpoint": endpoint,
+            "delivery": Delivery.objects.create(endpoint=endpoint, event=event)}
 
 
 def url_for(name, pattern, world):
@@ -213,6 +229,10 @@ def url_for(name, pattern, world):
     if name and name.startswith("api-") and name.endswith(on_one_object) and "bulk" not in name:
         return reverse(name, kwargs={"pk": world["subscription"].pk if "subscription" in name
                                      else world["client"].pk})
+    if name in {"webhook_delete", "webhook_enable"}:
+        return reverse(name, args=[world["endpoint"].pk])
+    if name == "webhook_redeliver":
+        return reverse(name, args=[world["delivery"].pk])
     if name == "revoke_api_token":
         return reverse(name, args=[1])
     if name == "password_reset_confirm":

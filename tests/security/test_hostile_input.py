@@ -20,6 +20,7 @@ from subscriptions.management import partner_from_argument, product_from_argumen
 from subscriptions.models import LicenseMovement, Term
 from tests.helpers.html import token_of
 from tests.helpers.ledger import ledger_state
+from webhooks.models import Endpoint
 
 EXAMPLES = settings(
     max_examples=25,
@@ -315,6 +316,15 @@ def test_the_logins_second_step_survives_anything(scene, partner_user, code):
 
 
 @EXAMPLES
+@given(url=hostile, events=st.lists(hostile | st.just("pool.low"), max_size=3))
+def test_the_webhooks_form_survives_anything(scene, url, events):
+    response = scene["client"].post(reverse("webhooks"), {"url": url, "events": events})
+    assert response.status_code < 500
+    # Nothing hostile is a public http(s) URL with known events: nothing is added.
+    assert not Endpoint.objects.exists()
+
+
+@EXAMPLES
 @given(code=hostile, state=hostile, error=hostile, next_url=hostile, started=st.booleans())
 def test_the_single_sign_on_callback_survives_anything(
     scene, partner_user, sso, code, state, error, next_url, started
@@ -335,7 +345,7 @@ def test_the_single_sign_on_callback_survives_anything(
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
 @pytest.mark.parametrize("name", ["renew", "client_new", "allocate", "client_list",
                                   "licenses", "account_users", "account_user_invite",
-                                  "account_security", "login_code"])
+                                  "account_security", "login_code", "webhooks"])
 def test_methods_a_view_does_not_allow_answer_405(scene, method, name):
     args = [scene["subscription"].pk] if name == "renew" else []
     response = getattr(scene["client"], method)(reverse(name, args=args))
