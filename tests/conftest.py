@@ -9,6 +9,8 @@
 - `make_subscription(...)`: a client with one subscription whose term is anywhere in time.
 - `browse(user=None, language="en")`: a test client, logged in as `user`.
 - `plain_http`: for tests that speak plain HTTP (`pytestmark = usefixtures("plain_http")`).
+- `cluster`: a private PostgreSQL cluster a test may restart (tests/helpers/cluster.py), for
+  the tests marked `load`, which only `pytest -m load` runs (a separate step of .ci/run).
 
 Helpers that are not fixtures (reading pages, the ledger's state) are in tests/helpers/.
 """
@@ -22,6 +24,7 @@ from accounts.models import Membership, Organization, OrganizationKind, Role
 from subscriptions import services
 from subscriptions.dates import local_today, term_end
 from subscriptions.models import Client, Product, Subscription, Term, TermKind
+from tests.helpers.cluster import private_cluster
 from tests.helpers.web import browser
 
 User = get_user_model()
@@ -214,3 +217,20 @@ def sso(db, settings, oidc_provider):
     settings.OIDC_CLIENT_ID = oidc_provider.client_id
     settings.OIDC_CLIENT_SECRET = oidc_provider.client_secret
     return oidc_provider
+
+
+@pytest.fixture
+def cluster():
+    with private_cluster() as created:
+        yield created
+
+
+def pytest_collection_modifyitems(config, items):
+    # The tests marked `load` start their own PostgreSQL cluster and restart it: only
+    # `-m load` runs them (.ci/run's separate step), never the ordinary suite.
+    if "load" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="the load tests run with -m load (a separate CI step)")
+    for item in items:
+        if item.get_closest_marker("load"):
+            item.add_marker(skip)

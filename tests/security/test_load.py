@@ -13,11 +13,8 @@ import json
 import os
 import re
 import secrets
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -28,10 +25,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.cluster import free_port, sql
+
 pytestmark = pytest.mark.load
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 SESSIONS = 24
 WORKERS = 4
 ALLOCATIONS = 100
@@ -42,39 +40,6 @@ DASHBOARD_READS = 60
 GENERATED_CLIENTS = 500
 REPORT = ROOT / "docs" / "reliability.md"
 BEGIN, END = "<!-- load-figures -->", "<!-- /load-figures -->"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def as_postgres(*args, **kwargs):
-    return subprocess.run(["runuser", "-u", "postgres", "--", *map(str, args)], check=True,
-                          capture_output=True, text=True, timeout=120, **kwargs)
-
-
-@pytest.fixture
-def cluster():
-    if os.geteuid() != 0 or not (PG_BIN / "initdb").exists():
-        pytest.skip("needs root (to run PostgreSQL as the postgres user) and PostgreSQL 15")
-    folder = Path(tempfile.mkdtemp(prefix="portal-load-"))
-    shutil.chown(folder, "postgres", "postgres")
-    data, port = folder / "data", free_port()
-    as_postgres(PG_BIN / "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8")
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=100"
-    control = [PG_BIN / "pg_ctl", "-D", data, "-l", folder / "server.log", "-o", options, "-w"]
-    as_postgres(*control, "start")
-    try:
-        as_postgres(PG_BIN / "createdb", "-h", "127.0.0.1", "-p", port, "-U", "postgres",
-                    "portal_load")
-        yield {"url": f"postgres://postgres@127.0.0.1:{port}/portal_load", "folder": folder,
-               "restart": lambda: as_postgres(*control, "-m", "fast", "restart")}
-    finally:
-        subprocess.run(["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D",
-                        str(data), "-m", "immediate", "stop"], capture_output=True, timeout=60)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
@@ -157,12 +122,6 @@ class Session:
 def token_in(body):
     match = re.search(r'name="token" value="([^"]+)"', body)
     return match.group(1) if match else None
-
-
-def sql(cluster_url, query):
-    result = subprocess.run(["psql", cluster_url, "-At", "-c", query], capture_output=True,
-                            text=True, timeout=60, check=True)
-    return [line.split("|") for line in result.stdout.splitlines() if line]
 
 
 def test_renewals_and_allocations_under_load_with_a_database_restart(server):
