@@ -8,7 +8,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -20,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from audit.models import Action
 from audit.services import record
 
-from . import mfa
+from . import mfa, services
 from .models import Membership, Organization, OrganizationKind, Partner, Reseller
 
 User = get_user_model()
@@ -98,8 +100,57 @@ class AuditedSettings:
                 after={name: _plain(form.cleaned_data.get(name)) for name in form.changed_data},
             )
 
+
+class AuditedMemberships:
+    """Staff's changes to memberships in the admin (an organization's members, a user's
+    organization and role) are audited like a manager's (rule 24), in the admin's own
+    transaction: a role changed, a membership added or removed."""
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        roles = [
+            (inline.instance, inline.initial.get("role"), inline.cleaned_data.get("role"))
+            for inline in formset.initial_forms
+            if "role" in inline.changed_data and inline not in formset.deleted_forms
+        ]
+        super().save_formset(request, form, formset, change)
+        for membership, before, after in roles:
+            record(Action.ROLE_CHANGED, actor=request.user, organization=membership.organization,
+                   target=membership.user, before={"role": before}, after={"role": after})
+        for membership in formset.new_objects:
+            record(Action.MEMBERSHIP_ADDED, actor=request.user,
+                   organization=membership.organization, target=membership.user,
+                   after={"organization": membership.organization_id, "role": membership.role})
+        for membership in formset.deleted_objects:
+            record(Action.MEMBERSHIP_REMOVED, actor=request.user,
+                   organization=membership.organization, target=membership.user,
+                   before={"organization": membership.organization_id, "role": membership.role})
+
+
+class AuditedPasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's "change password" form: the password staff set is audited (rule 24)."""
+
+    def save(self, commit=True):
+        with transaction.atomic():
+            user = super().save(commit=commit)
+            if commit:
+                services.password_changed(user=user, how="admin")
+        return user
+
+
+# The user fields that give or take access: a change to any is audited.
+ACCESS_FIELDS = ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]
+
+
+def _access_value(value):
+    if hasattr(value, "__iter__") and not isinstance(value, str):
+        return sorted(str(item) for item in value)
+    return value
+
+
 @admin.register(Organization)
-class OrganizationAdmin(AuditedSettings, admin.ModelAdmin):
+class OrganizationAdmin(AuditedSettings, AuditedMemberships, admin.ModelAdmin):
     list_display = ["name", "kind", "parent", "renewal_window_months", "created_at"]
     list_filter = ["kind"]
     search_fields = ["name"]
@@ -122,7 +173,7 @@ class OrganizationAdmin(AuditedSettings, admin.ModelAdmin):
 
 
 @admin.register(Partner)
-class PartnerAdmin(AuditedSettings, admin.ModelAdmin):
+class PartnerAdmin(AuditedSettings, AuditedMemberships, admin.ModelAdmin):
     list_display = ["name", "reseller_count", "client_count", "renewal_window_months", "grant"]
     search_fields = ["name"]
     fields = [
@@ -172,7 +223,7 @@ class PartnerChoiceFilter(admin.SimpleListFilter):
 
 
 @admin.register(Reseller)
-class ResellerAdmin(AuditedSettings, admin.ModelAdmin):
+class ResellerAdmin(AuditedSettings, AuditedMemberships, admin.ModelAdmin):
     list_display = ["name", "parent", "client_count"]
     list_filter = [PartnerChoiceFilter]
     search_fields = ["name", "parent__name"]
@@ -228,7 +279,8 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedMemberships, BaseUserAdmin):
+    change_password_form = AuditedPasswordChangeForm
     inlines = [*BaseUserAdmin.inlines, UserMembershipInline]
     list_display = [
         "username", "email", "organization", "role", "two_factor", "is_staff", "is_active"
@@ -238,6 +290,27 @@ class UserAdmin(BaseUserAdmin):
     actions = ["reset_two_factor"]
     list_filter = [*BaseUserAdmin.list_filter, OrganizationKindFilter, "membership__role"]
     search_fields = [*BaseUserAdmin.search_fields, "membership__organization__name"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = [name for name in ACCESS_FIELDS if change and name in form.changed_data]
+        if not changed:
+            return
+        # The membership's, whatever the account's state: a deactivated user has no scope.
+        organization = (
+            Membership.objects.filter(user_id=obj.pk).values_list("organization_id", flat=True)
+            .first()
+        )
+        if "is_active" in changed:
+            action = Action.MEMBER_REACTIVATED if obj.is_active else Action.MEMBER_DEACTIVATED
+            record(action, actor=request.user, organization=organization, target=obj,
+                   before={"active": not obj.is_active}, after={"active": obj.is_active})
+            changed.remove("is_active")
+        if changed:
+            record(Action.PERMISSIONS_CHANGED, actor=request.user, organization=organization,
+                   target=obj,
+                   before={name: _access_value(form.initial.get(name)) for name in changed},
+                   after={name: _access_value(form.cleaned_data.get(name)) for name in changed})
 
     @admin.display(description=_("organization"), ordering="membership__organization__name")
     def organization(self, obj):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import Action
-from audit.services import record
+from audit.services import organization_of, record
 
 from .invitations import send_invitation
 from .models import Membership, Organization, OrganizationKind, Role, Scope, parse_reminder_days
@@ -218,6 +218,15 @@ def organization_update_settings(
     record(Action.SETTINGS_CHANGED, actor=actor, target=organization, before=before,
            after=_settings_of(organization), organization=organization)
     return organization
+
+
+def password_changed(*, user, actor=None, how):
+    """Records a password set (rule 24): by its owner on the change form (`how` "change")
+    or through an e-mailed link (an invitation or a reset: "link"), or by staff in the
+    admin ("admin"; `actor` None: the request's user). Filed under the user's
+    organization, so that its managers see it; never the password itself."""
+    record(Action.PASSWORD_CHANGED, actor=actor, organization=organization_of(user),
+           target=user, label=user.get_username(), after={"how": how})
 
 
 def _record_active(actor, member, active):

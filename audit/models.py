@@ -20,6 +20,8 @@ from accounts.models import Organization, Scope
 class Action(models.TextChoices):
     LOGIN = "login", _("Login")
     LOGIN_FAILED = "login_failed", _("Failed login")
+    LOGOUT = "logout", _("Logout")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
     RENEWAL = "renewal", _("Renewal")
     AUTO_RENEWAL = "auto_renewal", _("Automatic renewal")
     UNDO = "undo", _("Undo")
@@ -36,6 +38,9 @@ class Action(models.TextChoices):
     GRANT = "grant", _("Grant")
     MEMBER_INVITED = "member_invited", _("Member invited")
     ROLE_CHANGED = "role_changed", _("Role changed")
+    MEMBERSHIP_ADDED = "membership_added", _("Membership added")
+    MEMBERSHIP_REMOVED = "membership_removed", _("Membership removed")
+    PERMISSIONS_CHANGED = "permissions_changed", _("Staff rights changed")
     MEMBER_DEACTIVATED = "member_deactivated", _("Member deactivated")
     MEMBER_REACTIVATED = "member_reactivated", _("Member reactivated")
     SETTINGS_CHANGED = "settings_changed", _("Settings changed")

@@ -1,10 +1,10 @@
-"""Logins and failed logins (rule 24), from Django's signals: `user_logged_in` once the
-session is open (after the second factor when there is one), `user_login_failed` for a
-wrong password and for django-axes' lock-out, which Django's `authenticate` reports the
-same way."""
+"""Logins, logouts and failed logins (rule 24), from Django's signals: `user_logged_in`
+once the session is open (after the second factor when there is one), `user_logged_out`
+when it is closed, `user_login_failed` for a wrong password and for django-axes'
+lock-out, which Django's `authenticate` reports the same way."""
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
 from . import context, services
@@ -16,6 +16,16 @@ def _logged_in(sender, request, user, **kwargs):
     origin = context.origin_of(request, user=user) if request is not None else context.current()
     with context.using(origin):
         services.record(Action.LOGIN, actor=user, target=user, label=user.get_username())
+
+
+@receiver(user_logged_out, dispatch_uid="audit_logout")
+def _logged_out(sender, request, user, **kwargs):
+    # A logout of a session that had no user (an expired one) concerns nobody.
+    if user is None:
+        return
+    origin = context.origin_of(request, user=user) if request is not None else context.current()
+    with context.using(origin):
+        services.record(Action.LOGOUT, actor=user, target=user, label=user.get_username())
 
 
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from accounts import login_views, sso_views
+from accounts import login_views, password_views, sso_views
 
 from . import views
 
@@ -22,6 +22,17 @@ urlpatterns = [
     # Single sign-on with OpenID Connect: 404 unless OIDC_ISSUER is set.
     path("accounts/sso/login/", sso_views.sso_login, name="sso_login"),
     path("accounts/sso/callback/", sso_views.sso_callback, name="sso_callback"),
+    # Django's password pages, with the password set written to the audit log.
+    path(
+        "accounts/password_change/",
+        password_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        password_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
