@@ -46,7 +46,8 @@ def test_a_password_changed_by_its_owner_is_recorded_and_never_the_password(
     partner_user.refresh_from_db()
     assert partner_user.check_password(NEW_PASSWORD)
     [row] = AuditEntry.objects.filter(action=Action.PASSWORD_CHANGED)
-    assert (row.actor, row.organization_id, row.after) == (partner_user, alpha.pk, {"how": "change"})
+    assert (row.actor, row.organization_id) == (partner_user, alpha.pk)
+    assert row.after == {"how": "change"}
     assert NEW_PASSWORD not in str(row.after) + str(row.before)
 
 
