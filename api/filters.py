@@ -69,9 +69,10 @@ def parse_since(raw):
         moment = parse_datetime(value)
         if moment is not None and timezone.is_naive(moment):
             moment = timezone.make_aware(moment)
-        # Far-off offsets can leave the range of dates: a 400, not a 500.
+        # In UTC: PostgreSQL refuses offsets past 15:59 that ISO 8601 allows, and a
+        # far-off offset can leave the range of dates (a 400, not a 500).
         if moment is not None:
-            moment.astimezone(datetime.UTC)
+            moment = moment.astimezone(datetime.UTC)
     except (ValueError, OverflowError):
         moment = None
     if moment is None:

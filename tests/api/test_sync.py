@@ -187,6 +187,22 @@ def test_updated_since_reads_an_offset_sent_unencoded_and_a_time_without_one(
 
 
 @pytest.mark.parametrize("path", LISTS)
+def test_an_offset_iso_8601_allows_beyond_postgresqls_range_still_filters(
+    partner_user, alpha, tbox, grant, expiring, api_for, path
+):
+    """ISO 8601 allows offsets up to 23:59; PostgreSQL refuses those past 15:59."""
+    grant(alpha, tbox, 10)
+    expiring(alpha, tbox)
+    client = api_for(partner_user)
+    far_east = (timezone.now() - datetime.timedelta(days=1)).astimezone(
+        datetime.timezone(datetime.timedelta(hours=23, minutes=27))
+    )
+    answer = client.get(path, {"updated_since": far_east.isoformat()})
+    assert answer.status_code == 200
+    assert answer.json()["results"], path
+
+
+@pytest.mark.parametrize("path", LISTS)
 @pytest.mark.parametrize("value", ["", "yesterday", "2026-13-01T00:00:00",
                                    "0001-01-01T00:00:00+05:00", "2026-12-06T25:00"])
 def test_a_bad_updated_since_is_a_400_naming_it(partner_user, api_for, path, value):
