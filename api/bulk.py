@@ -65,40 +65,15 @@ DEPRECATED = {
 
 
 def bulk_body(result):
-    """The answer to a bulk renewal done (services.BulkRenewalResult)."""
-    ids = [line.subscription.pk for line in result.renewals]
-    return {
-        "subscriptions": ids,
-        "subscription_ids": ids,
-        "count": len(result.renewals),
-        "licenses": result.licenses,
-        "renewals": [
-            {
-                "subscription": line.subscription.pk,
-                "subscription_id": line.subscription.pk,
-                "start_date": line.start.isoformat(),
-                "end_date": line.end.isoformat(),
-                "users": line.users,
-                "years": line.years,
-                "licenses": line.licenses,
-                "planned": line.planned,
-            }
-            for line in result.renewals
-        ],
-        "pools": [
-            {
-                "pool": pool.pool_id,
-                "pool_id": pool.pool_id,
-                "organization": pool.organization.pk,
-                "organization_name": pool.organization.name,
-                "product": pool.product.code,
-                "balance": pool.balance,
-                "debit": pool.debit,
-                "balance_after": pool.balance_after,
-            }
-            for pool in result.pools
-        ],
-    }
+    """The answer to a bulk renewal done (services.BulkRenewalResult): the service's
+    summary, with the deprecated spellings beside the current ones."""
+    body = services.bulk_result_summary(result)
+    body["subscription_ids"] = body["subscriptions"]
+    for line in body["renewals"]:
+        line["subscription_id"] = line["subscription"]
+    for pool in body["pools"]:
+        pool["pool_id"] = pool["pool"]
+    return body
 
 
 def positions(sent):

@@ -222,14 +222,16 @@ def renew_subscriptions(*, actor, subscription_ids, years, token=None, today=Non
 
 
 def bulk_result_summary(result):
-    """What a repeated submission of the same token answers (stored with the token)."""
+    """A bulk renewal's answer, objects named by id as the API names them, with the
+    organization's name beside its id: stored with the form token and answered by the
+    API (which adds its deprecated spellings)."""
     return {
-        "subscription_ids": [line.subscription.pk for line in result.renewals],
+        "subscriptions": [line.subscription.pk for line in result.renewals],
         "count": len(result.renewals),
         "licenses": result.licenses,
         "renewals": [
             {
-                "subscription_id": line.subscription.pk,
+                "subscription": line.subscription.pk,
                 "start_date": line.start.isoformat(),
                 "end_date": line.end.isoformat(),
                 "users": line.users,
@@ -241,9 +243,10 @@ def bulk_result_summary(result):
         ],
         "pools": [
             {
-                "pool_id": pool.pool_id,
+                "pool": pool.pool_id,
+                "organization": pool.organization.pk,
+                "organization_name": pool.organization.name,
                 "product": pool.product.code,
-                "organization": pool.organization.name,
                 "balance": pool.balance,
                 "debit": pool.debit,
                 "balance_after": pool.balance_after,

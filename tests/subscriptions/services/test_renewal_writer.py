@@ -83,7 +83,7 @@ def _named(result):
         named["subscription_id"] = Subscription.objects.get(
             pk=named["subscription_id"]
         ).client.name
-    for key in ("subscription_ids", "renewals", "pools"):
+    for key in ("subscriptions", "renewals", "pools"):
         named.pop(key, None)  # a bulk result's ids; its figures are in `count`/`licenses`
     return named
 
