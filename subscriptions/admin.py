@@ -22,6 +22,7 @@ from accounts.models import Organization, OrganizationKind
 from portal.numbers import figures
 
 from . import services
+from .admin_base import ReadOnlyAdminMixin
 from .models import (
     AutoRenewClaim,
     AutoRenewNotice,
@@ -33,19 +34,6 @@ from .models import (
     Term,
 )
 from .status import Status, status_choices
-
-
-class ReadOnlyAdminMixin:
-    """Viewable by staff with the view permission; never added, changed or deleted here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Product)

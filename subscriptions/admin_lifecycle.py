@@ -8,20 +8,12 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from .admin_base import ReadOnlyAdminMixin
 from .models import CoTermDebit, CoTermExtension, CoTerming, TermChange
 
 
-class ReadOnly:
-    """Viewable by staff with the view permission; never added, changed or deleted here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnly(ReadOnlyAdminMixin):
+    """Read-only, and without the delete action either."""
 
     def get_actions(self, request):
         # Not even the delete action: each row is part of an operation and its ledger.
