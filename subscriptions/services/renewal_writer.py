@@ -79,6 +79,33 @@ RENEWED_FIELDS = [
 EXTENDED_FIELDS = [name for name in RENEWED_FIELDS if name not in PLAN_CLEARED]
 
 
+def restored_columns(subscription, *, now):
+    """renewed_columns undone (rule 21), once the subscription's latest term is cancelled:
+    the previous term becomes the current again, the live one before it the previous."""
+    live = list(
+        Term.objects.filter(subscription_id=subscription.pk, cancelled_at__isnull=True)
+        .order_by("-start_date", "-pk")[:2]
+    )
+    before = live[1] if len(live) > 1 else None
+    return {
+        "updated_at": now,
+        "term_start": subscription.previous_term_start,
+        "term_end": subscription.previous_term_end,
+        "users": subscription.previous_users,
+        "years": subscription.previous_years,
+        "previous_term_start": before.start_date if before else None,
+        "previous_term_end": before.end_date if before else None,
+        "previous_users": before.users if before else None,
+        "previous_years": before.years if before else None,
+    }
+
+
+RESTORED_FIELDS = [
+    "updated_at", "term_start", "term_end", "users", "years", "previous_term_start",
+    "previous_term_end", "previous_users", "previous_years",
+]
+
+
 def write_renewals(lines, *, actor, claimed=None, result=None, note="", field="users"):
     """Writes the renewals `lines` (PlannedRenewal, their subscriptions locked by the
     caller) and returns a WrittenRenewal per line, in order.

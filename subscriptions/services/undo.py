@@ -24,6 +24,7 @@ from ..models_addon import TermChange
 from ..notes import ADDON_CANCELLED, RENEWAL_CANCELLED
 from . import audited, idempotency, ledger, locks
 from .errors import OperationRefused
+from .renewal_writer import restored_columns
 from .undo_coterm import coterm_refusal, coterming_of, undo_coterming
 
 logger = logging.getLogger("portal.operations")
@@ -160,20 +161,8 @@ def _undo_renewal(subscription, operation, *, actor, now):
         refund += -debit.quantity
         balance_after = reversal.balance_after
     Term.objects.filter(pk=term.pk).update(cancelled_at=now, cancelled_by=actor)
-    live = list(
-        Term.objects.filter(subscription_id=subscription.pk, cancelled_at__isnull=True)
-        .order_by("-start_date", "-pk")[:2]
-    )
-    before = live[1] if len(live) > 1 else None
     Subscription.objects.filter(pk=subscription.pk).update(
-        term_start=subscription.previous_term_start,
-        term_end=subscription.previous_term_end,
-        users=subscription.previous_users,
-        years=subscription.previous_years,
-        previous_term_start=before.start_date if before else None,
-        previous_term_end=before.end_date if before else None,
-        previous_users=before.users if before else None,
-        previous_years=before.years if before else None,
+        **restored_columns(subscription, now=now)
     )
     return refund, balance_after
 

@@ -29,6 +29,7 @@ from ..models import (
 from ..notes import COTERM_CANCELLED
 from . import ledger
 from .errors import OperationRefused
+from .renewal_writer import RESTORED_FIELDS, restored_columns
 
 
 @dataclass
@@ -127,34 +128,6 @@ def coterm_refusal(operation, *, now, read_last_operation):
     return None
 
 
-def _put_back(subscription, now):
-    """The subscription's columns back on its previous term, the one before that becoming
-    the previous (its extension, the latest term, is cancelled already)."""
-    live = list(
-        Term.objects.filter(subscription_id=subscription.pk, cancelled_at__isnull=True)
-        .order_by("-start_date", "-pk")[:2]
-    )
-    before = live[1] if len(live) > 1 else None
-    return Subscription(
-        pk=subscription.pk,
-        updated_at=now,
-        term_start=subscription.previous_term_start,
-        term_end=subscription.previous_term_end,
-        users=subscription.previous_users,
-        years=subscription.previous_years,
-        previous_term_start=before.start_date if before else None,
-        previous_term_end=before.end_date if before else None,
-        previous_users=before.users if before else None,
-        previous_years=before.years if before else None,
-    )
-
-
-PUT_BACK_FIELDS = [
-    "updated_at", "term_start", "term_end", "users", "years", "previous_term_start",
-    "previous_term_end", "previous_users", "previous_years",
-]
-
-
 def undo_coterming(subscription, operation, *, actor, now):
     """Rule 21: cancel every extension term of the co-terming, put each subscription back
     on its previous term and refund each pool its debit, one reversal line per extension
@@ -170,8 +143,13 @@ def undo_coterming(subscription, operation, *, actor, now):
     )}
     Subscription.objects.bulk_update(
         # `updated_at` is when the rows were written, as every write moves it (docs/api.md).
-        [_put_back(locked[term.subscription_id], timezone.now()) for term in terms],
-        PUT_BACK_FIELDS,
+        [
+            Subscription(pk=term.subscription_id, **restored_columns(
+                locked[term.subscription_id], now=timezone.now()
+            ))
+            for term in terms
+        ],
+        RESTORED_FIELDS,
     )
     CoTerming.objects.filter(pk=plan.coterming.pk).update(
         cancelled_at=now, cancelled_by=actor
