@@ -16,7 +16,7 @@ from portal.forms import LocalDateInput
 from portal.names import related_name_contains
 
 from .models import Client, LicenseMovement, MovementKind, Product, Subscription
-from .organization_menus import CappedChoiceMixin, show_selected
+from .organization_menus import CappedChoiceMixin, CappedSelect, show_selected
 from .status import status_choices, status_q
 
 
@@ -98,6 +98,7 @@ class SubscriptionFilterSet(BootstrapFilterSet):
         field_name="status", choices=status_choices, label=_("Status"),
         empty_label=pgettext_lazy("every status", "All"),
         method="filter_status",
+        widget=CappedSelect,
     )
     product = django_filters.ModelChoiceFilter(
         field_name="product",
@@ -105,6 +106,7 @@ class SubscriptionFilterSet(BootstrapFilterSet):
         queryset=Product.objects.all(),
         label=_("Product"),
         empty_label=pgettext_lazy("every product", "All"),
+        widget=CappedSelect,
     )
     reseller = CappedModelChoiceFilter(
         field_name="client_reseller",

@@ -88,7 +88,9 @@ def option_tags(choices, selected):
 
 class CappedSelect(forms.Select):
     """A <select> written with format strings: hundreds of options through the template
-    engine were a large part of the licenses page, which has two such menus."""
+    engine were a large part of the licenses page, which has two such menus. The lists'
+    short menus (status, product) use it too: a template per option and per attribute
+    cost them more than their query."""
 
     def render(self, name, value, attrs=None, renderer=None):
         [selected] = self.format_value(value) or [""]

@@ -19,6 +19,7 @@ from .columns import (
     TABLE_ATTRS,
     TITLE_ATTRS,
     client_link,
+    per_row,
     pk_last,
     status_badge,
 )
@@ -112,15 +113,19 @@ class SubscriptionRowsTable(FastRowsMixin, tables.Table):
         return badges[key]
 
 
-def add_users_link(record):
+def _add_users_html(pk):
+    return format_html(
+        '<a class="btn btn-sm btn-outline-primary" data-testid="add-users" href="{}">{}</a>',
+        reverse("add_users", args=[pk]),
+        _("Add users"),
+    )
+
+
+def add_users_link(record, table):
     """Rule 19's row action, on the rows whose status allows adding users."""
     if record.status not in Status.ADDABLE:
         return ""
-    return format_html(
-        '<a class="btn btn-sm btn-outline-primary" data-testid="add-users" href="{}">{}</a>',
-        reverse("add_users", args=[record.pk]),
-        _("Add users"),
-    )
+    return per_row(table, "add_users", _add_users_html)(record.pk)
 
 
 class ClientListTable(SubscriptionRowsTable):
@@ -145,7 +150,15 @@ class ClientListTable(SubscriptionRowsTable):
         super().__init__(*args, can_manage=can_manage, **kwargs)
 
     def render_actions(self, record):
-        return add_users_link(record)
+        return add_users_link(record, self)
+
+
+def _renew_html(pk):
+    return format_html(
+        '<a class="btn btn-sm btn-primary" data-testid="renew" href="{}">{}</a>',
+        reverse("renew", args=[pk]),
+        _("Renew"),
+    )
 
 
 class RenewalTable(SubscriptionRowsTable):
@@ -207,9 +220,7 @@ class RenewalTable(SubscriptionRowsTable):
         )
 
     def render_renew(self, record):
-        return format_html(
-            '<a class="btn btn-sm btn-primary" data-testid="renew" href="{}">{}</a>{}',
-            reverse("renew", args=[record.pk]),
-            _("Renew"),
-            format_html(" {}", add_users_link(record)) if record.status in Status.ADDABLE else "",
-        )
+        renew = per_row(self, "renew", _renew_html)(record.pk)
+        if record.status in Status.ADDABLE:
+            return format_html("{} {}", renew, add_users_link(record, self))
+        return renew
