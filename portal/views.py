@@ -96,7 +96,7 @@ def dashboard(request):
     # The counts and the chart, and the forecast's page of pools (docs/interface.md,
     # "Pages of pools"): the pools' balances come with it.
     figures, forecast = selectors.dashboard_forecast(
-        user, page=request.GET.get("pool_page"), query=request.GET.get("pool_q")
+        user, **selectors.asked_pool_page(request.GET)
     )
     counts = figures.counts
     labels = selectors.status_labels()

@@ -37,7 +37,13 @@ from .forecast import (
     pool_forecast,
     shortfall_message,
 )
-from .forecast_pages import POOLS_PER_PAGE, PoolPage, dashboard_forecast, pool_page
+from .forecast_pages import (
+    POOLS_PER_PAGE,
+    PoolPage,
+    asked_pool_page,
+    dashboard_forecast,
+    pool_page,
+)
 from .lists import (
     CURRENT_END_KEYS_MAX,
     companies_to_renew_count,
@@ -58,6 +64,7 @@ __all__ = [
     "FORECAST_HORIZON_MONTHS",
     "LONGEST_WINDOW_MONTHS",
     "POOLS_PER_PAGE",
+    "asked_pool_page",
     "PoolForecast",
     "PoolPage",
     "Status",

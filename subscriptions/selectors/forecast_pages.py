@@ -5,7 +5,8 @@ Whoever may see a page of pools or fewer (partners and resellers have a handful)
 of them, by organization and product. Publisher staff may see thousands, which no one
 reads at once: with more pools than a page holds, the page shows the short ones first
 (licenses missing now, then within the forecast's horizon, most missing first, then by
-name), and a search on the organization's name narrows them. Either way one statement
+name), a search on the organization's name narrows them, and `?pool_short=1` keeps the
+short ones only (those missing licenses now). Either way one statement
 joins the visible pools to their figures (the rows of figures.figures_source summed per
 pool) and the database orders them and keeps one page: a page costs the same queries
 whatever the number of pools, and only its rows become Python objects.
@@ -36,6 +37,11 @@ from .lists import dashboard_figures
 # and a search.
 POOLS_PER_PAGE = 20
 SEARCH_MAX_LENGTH = 100
+
+# The query string's names for the pages of pools, apart from the ledger's own `page`.
+PAGE_PARAMETER = "pool_page"
+SEARCH_PARAMETER = "pool_q"
+SHORT_PARAMETER = "pool_short"
 
 # The first page without a search, the one every look at the dashboard and the licenses
 # page opens on, is cached like the figures (figures_cache.py), and so are the dashboard's
@@ -69,7 +75,8 @@ class PoolPage:
     - `count`: the pools the search found (every visible pool without a search);
     - `visible`: the pools the user may see; `balance`: the licenses left in all of them;
     - `number`: the page shown (1 when the user sees a single page); `query`: the search,
-      empty when there is none or the user sees a single page;
+      empty when there is none or the user sees a single page; `short`: whether only the
+      pools missing licenses now are shown (never when the user sees a single page);
     - `paged`: whether the user sees more pools than a page holds (then short ones first).
     """
 
@@ -79,6 +86,7 @@ class PoolPage:
     balance: int = 0
     number: int = 1
     query: str = ""
+    short: bool = False
     per_page: int = POOLS_PER_PAGE
 
     @property
@@ -128,20 +136,35 @@ def page_number(value):
     return number if number > 0 else 1
 
 
-def pool_page(user, *, page=1, query=""):
+def asked_pool_page(params):
+    """`pool_page`'s page, query and short arguments as the query string `params` asks."""
+    return {
+        "page": params.get(PAGE_PARAMETER),
+        "query": params.get(SEARCH_PARAMETER),
+        "short": short_only(params.get(SHORT_PARAMETER)),
+    }
+
+
+def short_only(value):
+    """`?pool_short=`: `1` keeps the short pools only; anything else, every pool."""
+    return str(value) == "1"
+
+
+def pool_page(user, *, page=1, query="", short=False):
     """One page of the pools `user` may see with their forecast (PoolPage): every pool, by
-    name, when they fit on a page; else the short ones first, `query` searching the
-    organizations' names, page `page` (the last when it is past the end)."""
+    name, when they fit on a page; else the short ones first (only those missing licenses
+    now when `short`), `query` searching the organizations' names, page `page` (the last
+    when it is past the end)."""
     scope = Scope.for_user(user)
     if scope.sees_nothing:
         return PoolPage()
-    number, query = page_number(page), clean_search(query)
-    if number == 1 and not query:
+    number, query, short = page_number(page), clean_search(query), bool(short)
+    if number == 1 and not query and not short:
         found = cached_figures(
             FIRST_PAGE_CACHE, user, lambda: _plain_page(user, scope, 1, ""), kept=True
         )
     else:
-        found = _plain_page(user, scope, number, query)
+        found = _plain_page(user, scope, number, query, short)
     # Turned into objects, and their sentences written in the reader's language, after
     # the cache: it holds plain values, shared by readers of every language.
     default_months = window_months()
@@ -154,14 +177,14 @@ def pool_page(user, *, page=1, query=""):
     return found
 
 
-def dashboard_forecast(user, *, page=1, query=""):
+def dashboard_forecast(user, *, page=1, query="", short=False):
     """(figures.Figures, PoolPage): the dashboard's counts and chart, cached until the data
     changes, and its page of the forecast (`pool_page`)."""
     figures = cached_figures(DASHBOARD_CACHE, user, lambda: dashboard_figures(user), kept=True)
-    return figures, pool_page(user, page=page, query=query)
+    return figures, pool_page(user, page=page, query=query, short=short)
 
 
-def _plain_page(user, scope, number, query):
+def _plain_page(user, scope, number, query, short=False):
     """PoolPage whose rows are plain values (forecast.forecast_row's)."""
     pools = LicensePool.objects.visible_to(user).order_by()
     # Matched as the lists' `q`: case and accents ignored on both databases.
@@ -174,19 +197,77 @@ def _plain_page(user, scope, number, query):
         page.count = page.visible
         page.rows = _rows(scope, pools, BY_NAME, page.per_page, 0)
         return page
-    page.query = query
-    page.count = totals["found"]
+    page.query, page.short = query, short
+    page.count = _count_short(scope, pools.filter(found)) if short else totals["found"]
     page.number = min(number, page.num_pages)
     page.rows = _rows(
-        scope, pools.filter(found), SHORT_FIRST, page.per_page, (page.number - 1) * page.per_page
+        scope,
+        pools.filter(found),
+        SHORT_FIRST,
+        page.per_page,
+        (page.number - 1) * page.per_page,
+        short=short,
     )
     return page
 
 
-def _rows(scope, pools, order, limit, offset):
-    """The pools of `pools` with what each needs, ordered by `order` (SQL over the pool's
-    columns and the forecast's), `limit` of them from `offset`: rows as
-    forecast.forecast_row takes them."""
+# The pools that miss licenses now (`missing` > 0), in the terms of `_forecast_sql`.
+_SHORT = "needed > balance"
+
+
+def _count_short(scope, pools):
+    """How many of `pools` miss licenses now."""
+    sql, params = _forecast_sql(scope, pools, f"SELECT COUNT(*) FROM shown WHERE {_SHORT}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.fetchone()[0])
+
+
+def _rows(scope, pools, order, limit, offset, *, short=False):
+    """The pools of `pools` with what each needs (only those missing licenses now when
+    `short`), ordered by `order` (SQL over the pool's columns and the forecast's), `limit`
+    of them from `offset`: rows as forecast.forecast_row takes them."""
+    where = f"WHERE {_SHORT}" if short else ""
+    sql, params = _forecast_sql(
+        scope,
+        pools,
+        f"""
+        SELECT {_POOL_NAMES}, needed, companies,
+               CASE WHEN needed > balance THEN needed - balance ELSE 0 END AS missing,
+               needed_12, companies_12,
+               CASE WHEN needed_12 > balance THEN needed_12 - balance ELSE 0 END
+                   AS missing_12,
+               runs_dry
+          FROM shown
+         {where}
+         ORDER BY {order}
+         LIMIT %s OFFSET %s
+        """,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, limit, offset))
+        found = cursor.fetchall()
+    pool_size, organization_size = len(FORECAST_POOL), len(FORECAST_ORGANIZATION)
+    rows = []
+    for values in found:
+        pool = values[:pool_size]
+        organization = values[pool_size:pool_size + organization_size]
+        product = values[pool_size + organization_size:pool_size + organization_size + 2]
+        own_window, parent_window = values[len(_POOL_COLUMNS) - 2:len(_POOL_COLUMNS)]
+        needs = values[len(_POOL_COLUMNS):]
+        rows.append((
+            pool,
+            (*(int(value) for value in needs[:-1]), as_date(needs[-1])),
+            organization,
+            product,
+            parent_window if organization[3] else own_window,
+        ))
+    return rows
+
+
+def _forecast_sql(scope, pools, select):
+    """(sql, params): `select` over `shown`, the pools of `pools` each with what it needs
+    (columns _POOL_NAMES, needed, companies, needed_12, companies_12, runs_dry)."""
     source, source_params, materialized = figures_source(scope)
     pools_sql, pools_params = pools.values_list(*_POOL_COLUMNS).query.sql_with_params()
     # Sums cast back to integers: PostgreSQL sums bigints as numerics. The `dry` rows hold
@@ -213,32 +294,6 @@ def _rows(scope, pools, order, limit, offset):
               LEFT JOIN needs n
                 ON n.payer = p.organization_id AND n.product_id = p.product_id
         )
-        SELECT {_POOL_NAMES}, needed, companies,
-               CASE WHEN needed > balance THEN needed - balance ELSE 0 END AS missing,
-               needed_12, companies_12,
-               CASE WHEN needed_12 > balance THEN needed_12 - balance ELSE 0 END
-                   AS missing_12,
-               runs_dry
-          FROM shown
-         ORDER BY {order}
-         LIMIT %s OFFSET %s
+        {select}
     """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*source_params, *pools_params, limit, offset))
-        found = cursor.fetchall()
-    pool_size, organization_size = len(FORECAST_POOL), len(FORECAST_ORGANIZATION)
-    rows = []
-    for values in found:
-        pool = values[:pool_size]
-        organization = values[pool_size:pool_size + organization_size]
-        product = values[pool_size + organization_size:pool_size + organization_size + 2]
-        own_window, parent_window = values[len(_POOL_COLUMNS) - 2:len(_POOL_COLUMNS)]
-        needs = values[len(_POOL_COLUMNS):]
-        rows.append((
-            pool,
-            (*(int(value) for value in needs[:-1]), as_date(needs[-1])),
-            organization,
-            product,
-            parent_window if organization[3] else own_window,
-        ))
-    return rows
+    return sql, (*source_params, *pools_params)

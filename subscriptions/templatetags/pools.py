@@ -17,11 +17,10 @@ from django.utils.translation import gettext
 
 from portal.numbers import figure
 
+from ..selectors.forecast_pages import PAGE_PARAMETER, SEARCH_PARAMETER, SHORT_PARAMETER
+
 register = template.Library()
 
-# The query string's names for the pages of pools, apart from the ledger's own `page`.
-PAGE_PARAMETER = "pool_page"
-SEARCH_PARAMETER = "pool_q"
 
 # More pools than this are shown as a table.
 POOL_CARDS_MAX = 12
@@ -75,19 +74,21 @@ def _other_parameters(request):
     return [
         (name, value)
         for name, values in request.GET.lists()
-        if name not in (PAGE_PARAMETER, SEARCH_PARAMETER)
+        if name not in (PAGE_PARAMETER, SEARCH_PARAMETER, SHORT_PARAMETER)
         for value in values
     ]
 
 
 @register.simple_tag(takes_context=True)
-def pool_page_url(context, number, query):
-    """The address of page `number` of the pools found by `query`, everything else in the
-    query string kept."""
+def pool_page_url(context, number, query, short=False):
+    """The address of page `number` of the pools found by `query` (the short ones only when
+    `short`), everything else in the query string kept."""
     request = context["request"]
     parameters = _other_parameters(request)
     if query:
         parameters.append((SEARCH_PARAMETER, query))
+    if short:
+        parameters.append((SHORT_PARAMETER, 1))
     if number > 1:
         parameters.append((PAGE_PARAMETER, number))
     return f"{request.path}?{urlencode(parameters)}" if parameters else request.path

@@ -16,7 +16,7 @@ from portal.numbers import figures
 from .. import services
 from ..filtersets import MovementFilterSet
 from ..forms import AllocationForm
-from ..selectors import pool_page
+from ..selectors import asked_pool_page, pool_page
 from ..selectors.plans import auto_renew_due
 from ..selectors.scope import Visible
 from ..services.idempotency import issue_token
@@ -30,9 +30,7 @@ def _may_allocate(scope):
 
 def _pool_page(request):
     """The page of pools the query string asks for (docs/interface.md, "Pages of pools")."""
-    return pool_page(
-        request.user, page=request.GET.get("pool_page"), query=request.GET.get("pool_q")
-    )
+    return pool_page(request.user, **asked_pool_page(request.GET))
 
 
 @require_GET

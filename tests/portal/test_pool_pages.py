@@ -13,7 +13,7 @@ from accounts.models import Organization, OrganizationKind
 from subscriptions.models import LicensePool
 from subscriptions.selectors import POOLS_PER_PAGE
 from tests.helpers import web
-from tests.helpers.html import by_testid, elements
+from tests.helpers.html import by_testid, elements, visible_text
 
 pytestmark = pytest.mark.usefixtures("plain_http")
 
@@ -202,3 +202,127 @@ def test_pages_of_pools_say_how_many_and_how_they_are_ordered(
     # One sentence, its full stop included, then the next one.
     assert count.text.split()[:2] == [str(LicensePool.objects.count()), pools]
     assert ordered in count.text
+
+
+# Short pools only (`pool_short=1`): the pools missing licenses now.
+
+
+def _box(response):
+    [box] = elements(response, lambda tag, attrs: attrs.get("data-testid") == "pool-short")
+    return box
+
+
+@pytest.mark.parametrize(
+    ("url", "testid"),
+    [("/", "shortfall"), ("/licenses/", "pool-balance"), ("/licenses/allocate/", "pool-balance")],
+)
+def test_short_pools_only_keeps_the_pools_missing_licenses_now(staff, crowd, url, testid):
+    browser = web.browser(staff)
+    response = browser.get(f"{url}?pool_short=1")
+    # Alpha's pool and the partner's miss licenses now; the third only within 12 months.
+    assert _pool_ids(response, testid) == crowd["first"][:2]
+    assert _pager(response) == {"page": 1, "pages": 1, "count": 2}
+    assert "checked" in _box(response).attrs
+    assert not by_testid(response, "pool-short-empty")
+    assert "checked" not in _box(browser.get(url)).attrs
+    # Back to every pool: neither the search nor the box.
+    assert _link(response, "pool-search-clear") == url
+    # With a search, the short pools of the organizations found.
+    found = browser.get(url, {"pool_short": "1", "pool_q": "partner"})
+    assert _pool_ids(found, testid) == crowd["first"][1:2]
+    quiet = browser.get(url, {"pool_short": "1", "pool_q": "quiet"})
+    assert _pool_ids(quiet, testid) == []
+    assert by_testid(quiet, "pool-short-empty")
+    assert not by_testid(quiet, "pool-search-empty")
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "ordered", "box"),
+    [
+        ("fr", "2 réserves à court de licences dès maintenant.", "Seulement les réserves",
+         "Réserves à court seulement"),
+        ("en", "2 pools missing licenses now.", "Only the pools missing licenses now",
+         "Short pools only"),
+    ],
+)
+def test_short_pools_only_says_so_in_the_users_language(
+    staff, crowd, language, said, ordered, box
+):
+    response = web.browser(staff, language=language).get("/licenses/?pool_short=1")
+    [count] = by_testid(response, "pool-count")
+    assert count.text.startswith(said)
+    assert ordered in count.text
+    assert box in visible_text(response)
+
+
+def test_the_pages_of_short_pools_keep_the_box_and_the_other_parameters(
+    staff, crowd, tbox, grant, make_subscription, today
+):
+    due = today + datetime.timedelta(days=20)
+    for index in range(POOLS_PER_PAGE):
+        late = Organization.objects.create(kind=OrganizationKind.PARTNER, name=f"Late {index:02d}")
+        grant(late, tbox, 1)
+        make_subscription(late, tbox, start=due - relativedelta(years=1), end=due, users=2)
+    short = LicensePool.objects.filter(organization__name__startswith="Late").count() + 2
+    browser = web.browser(staff)
+    pages = _all_pages(browser, "/licenses/?pool_short=1&product=TBOX", "pool-balance")
+    assert [len(page) for page in pages] == [POOLS_PER_PAGE, short - POOLS_PER_PAGE]
+    assert pages[0][:1] == crowd["first"][:1]
+    assert crowd["first"][2] not in {pk for page in pages for pk in page}
+    first = browser.get("/licenses/?pool_short=1&product=TBOX")
+    next_page = urlsplit(_link(first, "pool-page-next")).query
+    assert "pool_short=1" in next_page and "product=TBOX" in next_page
+    # The box is the form's own field, not a hidden copy of the query string.
+    hidden = elements(first, lambda tag, attrs: tag == "input" and attrs.get("type") == "hidden"
+                      and attrs.get("name") == "pool_short")
+    assert hidden == []
+    assert _pager(browser.get("/licenses/?pool_short=1&pool_page=99"))["page"] == 2
+
+
+@pytest.mark.parametrize("value", ["0", "yes", "true", "", "1%00", "%3Cb%3E", "-1"])
+def test_a_bad_pool_short_is_ignored(staff, crowd, value):
+    response = web.browser(staff).get(f"/licenses/?pool_short={value}")
+    assert response.status_code == 200
+    assert _pager(response)["count"] == LicensePool.objects.count()
+    assert "checked" not in _box(response).attrs
+
+
+def test_short_pools_only_stays_within_the_users_scope(
+    partner_user, crowd, alpha, tbox, make_subscription, today
+):
+    """A partner with more pools than a page (its resellers'): the short ones among its
+    own, never another partner's."""
+    resellers = Organization.objects.bulk_create(
+        [Organization(kind=OrganizationKind.RESELLER, name=f"Alpha R{index:02d}", parent=alpha)
+         for index in range(POOLS_PER_PAGE)]
+    )
+    LicensePool.objects.bulk_create(
+        [LicensePool(organization=reseller, product=tbox, balance=7) for reseller in resellers]
+    )
+    due = today + datetime.timedelta(days=20)
+    make_subscription(alpha, tbox, reseller=resellers[5], start=due - relativedelta(years=1),
+                      end=due, users=30)
+    response = web.browser(partner_user).get("/licenses/?pool_short=1")
+    reseller_pool = LicensePool.objects.get(organization=resellers[5]).pk
+    assert _pool_ids(response, "pool-balance") == [crowd["first"][0], reseller_pool]
+    assert _pager(response)["count"] == 2
+
+
+def test_a_partner_with_a_handful_of_pools_sees_them_all_whatever_pool_short_says(
+    partner_user, crowd, alpha, alpha_reseller
+):
+    response = web.browser(partner_user).get("/licenses/?pool_short=1")
+    mine = set(LicensePool.objects.filter(organization__in=[alpha, alpha_reseller])
+               .values_list("pk", flat=True))
+    assert set(_pool_ids(response, "pool-balance")) == mine
+    assert not by_testid(response, "pool-short")
+
+
+def test_the_dashboard_links_staff_to_the_short_pools_on_the_licenses_page(
+    staff, partner_user, crowd
+):
+    browser = web.browser(staff)
+    link = _link(browser.get("/"), "short-pools-link")
+    assert link == "/licenses/?pool_short=1"
+    assert _pool_ids(browser.get(link), "pool-balance") == crowd["first"][:2]
+    assert _link(web.browser(partner_user).get("/"), "short-pools-link") is None

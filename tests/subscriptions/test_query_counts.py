@@ -178,6 +178,8 @@ def _more_pools(tbox, tsend, count, start):
         "/licenses/",
         "/licenses/?pool_page=2&pool_q=00",
         "/licenses/allocate/?pool_page=2",
+        "/?pool_short=1",
+        "/licenses/?pool_short=1&pool_page=2&pool_q=00",
     ],
 )
 def test_staff_pages_of_pools_run_as_many_queries_for_800_pools_as_for_60(
