@@ -69,3 +69,37 @@ def test_staff_page_and_search_the_forecast_and_the_pools(
     assert "product=TBOX" in page.url and "pool_q=" in page.url
     screenshot("licenses-pool-search")
     axe("licenses, pages of pools")
+
+
+def test_staff_go_from_the_dashboard_to_the_short_pools_only(
+    login, live_server, crowd, staff, screenshot, axe
+):
+    """In French, the pages' first language: the dashboard's link, the box ticked on the
+    licenses page, and unticking it brings every pool back."""
+    short, _zenith = crowd
+    page = login("staff")
+    page.goto(f"{live_server.url}/")
+    expect(page.get_by_test_id("short-pools-link")).to_be_visible()
+    screenshot("dashboard-short-pools-link")
+    page.get_by_test_id("short-pools-link").click()
+    balances = page.get_by_test_id("pool-balance")
+    expect(balances).to_have_count(1)
+    expect(balances.first).to_have_attribute("data-pool-id", str(short.pk))
+    box = page.get_by_label("Réserves à court seulement")
+    expect(box).to_be_checked()
+    expect(page.get_by_test_id("pool-count")).to_contain_text(
+        "1\u00a0réserve à court de licences dès maintenant."
+    )
+    screenshot("licenses-short-pools")
+    axe("licenses, short pools only")
+
+    box.uncheck()
+    page.get_by_role("button", name="Rechercher", exact=True).click()
+    expect(balances).to_have_count(POOLS_PER_PAGE)
+    assert "pool_short" not in page.url
+    page.get_by_label("Réserves à court seulement").check()
+    page.get_by_label("Nom de l’organisation").fill("zénith")
+    page.get_by_role("button", name="Rechercher", exact=True).click()
+    expect(balances).to_have_count(0)
+    expect(page.get_by_test_id("pool-short-empty")).to_be_visible()
+    screenshot("licenses-short-pools-none")
