@@ -21,13 +21,17 @@ _CELL_ARGUMENTS = ("value", "record", "column", "bound_column", "table")
 
 
 def _caller(function, available=_CELL_ARGUMENTS):
-    """Calls `function` with the keyword arguments it declares among `available`."""
+    """Calls `function` with the keyword arguments it declares among `available`, picked
+    from the dict of them it is given (one dict per cell or row, not one per call)."""
     parameters = inspect.signature(function).parameters
     if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
         wanted = available
     else:
         wanted = tuple(name for name in available if name in parameters)
-    return lambda **kwargs: function(**{name: kwargs[name] for name in wanted})
+    if len(wanted) == 1:
+        [name] = wanted
+        return lambda arguments: function(**{name: arguments[name]})
+    return lambda arguments: function(**{name: arguments[name] for name in wanted})
 
 
 def _getter(accessor):
@@ -89,7 +93,7 @@ def _date_renderer(column):
     # The format of the language active while the table renders.
     write_date = _plain_date_writer(formats.get_format(date_format))
 
-    def render(value, **_kwargs):
+    def render(value):
         if isinstance(value, datetime.datetime):
             if timezone.is_aware(value):
                 value = timezone.localtime(value)
@@ -105,6 +109,8 @@ class FastRowsMixin:
     """Renders the rows of the current page in one pass (see the module's docstring)."""
 
     def _cell_renderers(self):
+        """(td attributes as HTML, a function of the record giving the cell's HTML, or
+        None when django-tables2 renders the cell, column name) per column."""
         renderers = []
         for bound in self.columns:
             column = bound.column
@@ -115,28 +121,44 @@ class FastRowsMixin:
             if not (plain or custom) or (link and (link.attrs or not callable(link.url))):
                 renderers.append((td, None, bound.name))
                 continue
-            if custom is not None:
-                render = _caller(custom)
-            elif isinstance(column, (tables.DateColumn, tables.DateTimeColumn)):
-                render = _date_renderer(column)
-            else:
-                render = lambda value, **_kw: _html(formats.localize(value))  # noqa: E731
-            renderers.append(
-                (
-                    td,
-                    {
-                        "get": _getter(bound.accessor),
-                        "empty": column.empty_values,
-                        "default": conditional_escape(bound.default),
-                        "render": render,
-                        "url": _caller(link.url, ("record", "table", "value")) if link else None,
-                        "column": column,
-                        "bound": bound,
-                    },
-                    bound.name,
-                )
-            )
+            renderers.append((td, self._cell(bound, custom, link), bound.name))
         return renderers
+
+    def _cell(self, bound, custom, link):
+        get, empty = _getter(bound.accessor), bound.column.empty_values
+        default = conditional_escape(bound.default)
+        if custom is None and link is None:
+            # The value alone makes the cell: no arguments to gather.
+            if isinstance(bound.column, (tables.DateColumn, tables.DateTimeColumn)):
+                write = _date_renderer(bound.column)
+            else:
+                write = formats.localize
+
+            def cell(record):
+                value = get(record)
+                return default if value in empty else _html(write(value))
+
+            return cell
+        render = _caller(custom) if custom is not None else (
+            lambda arguments: formats.localize(arguments["value"])
+        )
+        url = _caller(link.url, ("record", "table", "value")) if link else None
+        column, table = bound.column, self
+
+        def cell(record):
+            value = get(record)
+            if value in empty:
+                return default
+            arguments = {
+                "value": value, "record": record, "column": column,
+                "bound_column": bound, "table": table,
+            }
+            content = _html(render(arguments))
+            if url is not None:
+                content = f'<a href="{_html(url(arguments))}">{content}</a>'
+            return content
+
+        return cell
 
     def _row_attr_callers(self):
         return {
@@ -151,30 +173,17 @@ class FastRowsMixin:
         rows = self.paginated_rows
         for index, row in enumerate(rows):
             record = row.record
+            arguments = {"record": record, "table": self}
             attrs = {
-                key: value(record=record, table=self) if callable(value) else value
+                key: value(arguments) if callable(value) else value
                 for key, value in row_attrs.items()
             }
             parity = "odd" if index % 2 else "even"
             attrs["class"] = f"{attrs['class']} {parity}" if attrs.get("class") else parity
-            cells = []
-            for td, spec, name in renderers:
-                if spec is None:
-                    cells.append((td, _html(row.get_cell(name))))
-                    continue
-                value = spec["get"](record)
-                if value in spec["empty"]:
-                    cells.append((td, spec["default"]))
-                    continue
-                kwargs = {
-                    "value": value, "record": record, "column": spec["column"],
-                    "bound_column": spec["bound"], "table": self,
-                }
-                content = _html(spec["render"](**kwargs))
-                if spec["url"] is not None:
-                    content = f'<a href="{_html(spec["url"](**kwargs))}">{content}</a>'
-                cells.append((td, content))
-            yield _attributes_html(attrs), cells
+            yield _attributes_html(attrs), [
+                (td, _html(row.get_cell(name)) if cell is None else cell(record))
+                for td, cell, name in renderers
+            ]
 
     def rows_html(self):
         parts = []
