@@ -25,9 +25,12 @@ def _subscription_list(
     filterset = SubscriptionFilterSet(
         request.GET, queryset=rows, request=request, statuses=statuses
     )
-    table = table_class(
-        filterset.rows.order_by(*default_order), can_manage=visible.scope.can_manage
+    # The rows show the client, its reseller and the product, never the partner: a
+    # partner per row would be built for nothing.
+    rows = filterset.rows.select_related(None).select_related(
+        "client", "client__reseller", "product"
     )
+    table = table_class(rows.order_by(*default_order), can_manage=visible.scope.can_manage)
     if statuses is None and not filterset.active:
         # Nothing narrows the list: its rows are the scope's, counted and paged without
         # the joins and CASE of the status (DeferredRowsPaginator).
