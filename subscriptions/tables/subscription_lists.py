@@ -25,6 +25,18 @@ from .columns import (
 )
 from .fast_rows import FAST_TABLE_TEMPLATE, FastRowsMixin
 
+# The model fields the rows show, beside the annotations of `selectors.subscription_rows`
+# (status, current term, paying pool): a page of 100 rows built every other field of each
+# subscription, client, reseller and product for nothing.
+ROW_FIELDS = (
+    "client__name",
+    "client__reseller__name",
+    "product__code",
+    "product__name",
+    "not_renewing_reason",
+    "auto_renew",
+)
+
 
 class SubscriptionRowsTable(FastRowsMixin, tables.Table):
     """Columns and row hooks shared by the client list and the renewals list."""

@@ -12,6 +12,7 @@ from ..selectors.companies import company_rows
 from ..selectors.scope import Visible
 from ..tables import ClientListTable, RenewalTable
 from ..tables.company_list import CompanyPaginator, CompanyTable
+from ..tables.subscription_lists import ROW_FIELDS
 from .common import PER_PAGE_CHOICES, configure_table, set_empty_text
 
 BY_COMPANY = "company"
@@ -29,15 +30,19 @@ def _subscription_list(
     # partner per row would be built for nothing.
     rows = filterset.rows.select_related(None).select_related(
         "client", "client__reseller", "product"
-    )
-    table = table_class(rows.order_by(*default_order), can_manage=visible.scope.can_manage)
+    ).order_by(*default_order)
+    exporting = exports.requested_format(request)
+    if not exporting:
+        # A page reads the fields its rows show (an export reads its columns' values).
+        rows = rows.only(*ROW_FIELDS)
+    table = table_class(rows, can_manage=visible.scope.can_manage)
     if statuses is None and not filterset.active:
         # Nothing narrows the list: its rows are the scope's, counted and paged without
         # the joins and CASE of the status (DeferredRowsPaginator).
         table.plain_rows = selectors.plain_subscription_rows(request.user)
         if visible.scope.everything:
             table.current_end_keys = selectors.current_end_keys
-    if exports.requested_format(request):
+    if exporting:
         return exports.export_table(
             request, table, basename=request.resolver_match.url_name, title=title
         )
