@@ -8,12 +8,16 @@ command that runs). `entry(...)` builds the same row unsaved, for `record_many`,
 writes many in one statement (a bulk renewal: one row per subscription, one INSERT).
 """
 
+from django.db import connection
+
 from accounts.models import Organization, Scope
 
 from . import context
 from .models import Action, AuditEntry
 
-__all__ = ["Action", "entry", "record", "record_many", "organization_of", "owner_of"]
+__all__ = [
+    "Action", "entry", "insert_clause", "record", "record_many", "organization_of", "owner_of",
+]
 
 
 def _actor(actor, origin):
@@ -98,3 +102,29 @@ def record(action, **fields):
 def record_many(rows):
     """Writes rows built by `entry` in one INSERT."""
     return AuditEntry.objects.bulk_create(rows)
+
+
+def insert_clause(row, *, merge_before="", merge_after="", source="", prefix="audit_"):
+    """The unsaved `row` (from `entry`) as an `INSERT … SELECT` to run inside another
+    statement, as a data-modifying WITH clause, and its named parameters (each named
+    `prefix` + column). `merge_before`/`merge_after`: jsonb SQL expressions merged into the
+    row's before/after, over `source` (a FROM list of that statement): values only known
+    once it ran, such as a pool's balance after its debit. PostgreSQL only."""
+    columns, values, params = [], [], {}
+    merges = {"before": merge_before, "after": merge_after}
+    for field in AuditEntry._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        name = f"{prefix}{field.column}"
+        params[name] = field.get_db_prep_save(field.pre_save(row, add=True), connection)
+        value = f"%({name})s"
+        if merges.get(field.name):
+            value = f"COALESCE({value}, '{{}}'::jsonb) || {merges[field.name]}"
+        columns.append(connection.ops.quote_name(field.column))
+        values.append(value)
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(AuditEntry._meta.db_table)} "
+        f"({', '.join(columns)}) SELECT {', '.join(values)}"
+        + (f" FROM {source}" if source else "")
+    )
+    return sql, params

@@ -25,20 +25,41 @@ def _subscription_fields(subscription, action, *, actor, before, after):
     )
 
 
+def renewal_entry(line, *, actor, action, pool_id, balance_after=None):
+    """A renewal's row (`line`: a PlannedRenewal): its end date, users and paying pool's
+    balance before and after (left out when `balance_after` is None: the statement that
+    debits adds it, `renewal_clause`)."""
+    before = {"end_date": line.subscription.term_end, "users": line.subscription.users}
+    after = {"end_date": line.end, "users": line.users, "years": line.years,
+             "licenses": line.licenses, "pool_id": pool_id}
+    if balance_after is not None:
+        before["balance"] = balance_after + line.licenses
+        after["balance"] = balance_after
+    return _subscription_fields(
+        line.subscription, action, actor=actor, before=before, after=after
+    )
+
+
 def renewals(lines, written, *, actor, action=Action.RENEWAL):
-    """A renewal's rows, one per subscription, in one INSERT however many (a bulk
-    renewal's too): its end date, users and paying pool's balance before and after."""
+    """The rows of renewals written (`written`: their WrittenRenewal), one per
+    subscription, in one INSERT however many (a bulk renewal's too)."""
     audit.record_many([
-        _subscription_fields(
-            line.subscription, action, actor=actor,
-            before={"end_date": line.subscription.term_end, "users": line.subscription.users,
-                    "balance": done.balance_after + line.licenses},
-            after={"end_date": line.end, "users": line.users, "years": line.years,
-                   "licenses": line.licenses, "balance": done.balance_after,
-                   "pool_id": done.pool_id},
-        )
+        renewal_entry(line, actor=actor, action=action, pool_id=done.pool_id,
+                      balance_after=done.balance_after)
         for line, done in zip(lines, written, strict=True)
     ])
+
+
+def renewal_clause(line, *, actor, action, balance_after_sql, source):
+    """`renewal_entry` as a clause of the statement that debits the pool
+    (audit.services.insert_clause), the balances read from its `balance_after_sql`."""
+    sql, params = audit.insert_clause(
+        renewal_entry(line, actor=actor, action=action, pool_id=line.pool_id),
+        merge_before=f"jsonb_build_object('balance', {balance_after_sql} + %(audit_licenses)s)",
+        merge_after=f"jsonb_build_object('balance', {balance_after_sql})",
+        source=source,
+    )
+    return sql, {**params, "audit_licenses": line.licenses}
 
 
 def undo(subscription, result, *, actor):

@@ -15,7 +15,7 @@ from webhooks.services import outbox
 from ..dates import local_today, term_end
 from ..models import LicensePool, Subscription
 from ..notes import BULK_RENEWAL
-from . import audited, idempotency, ledger, locks
+from . import idempotency, ledger, locks
 from .errors import OperationRefused, check_years
 from .ledger import PoolDebit
 from .renewal import new_term_start, refusal_for_status
@@ -209,9 +209,8 @@ def renew_subscriptions(*, actor, subscription_ids, years, token=None, today=Non
         line.pool_id = pool_ids[line.pool_key]
     result = BulkRenewalResult(renewals=lines, pools=pools)
     # The pools are locked and were checked: their debits cannot be refused.
-    written = write_renewals(lines, actor=actor, claimed=claimed,
-                             result=bulk_result_summary(result), note=BULK_RENEWAL)
-    audited.renewals(lines, written, actor=actor)
+    write_renewals(lines, actor=actor, claimed=claimed,
+                   result=bulk_result_summary(result), note=BULK_RENEWAL)
     outbox.record(EventType.RENEWED, [line.subscription for line in lines])
     logger.info(
         "bulk_renewal subscriptions=%d years=%d licenses=%d pools=%s actor=%s",

@@ -12,6 +12,8 @@ which serialises writers anyway.
 
 from django.db import connection
 
+from webhooks.services.outbox import any_endpoint_sql
+
 from ..models import LicensePool, Subscription
 
 
@@ -43,14 +45,16 @@ def lock_pools(pool_ids):
 # What a renewal reads under the subscription's row lock, in one statement: the row, its
 # partner's renewal window (rule 16), the paying organization (the reseller, else the
 # partner: rule 5, read off the copies kept on the row) and its pool for the product (NULL
-# when it has none yet), and the product's code for the log. `along` is a data-modifying
-# WITH clause run in the same statement (the form token's claim), whose id
-# `claimed_token_id` reads.
+# when it has none yet), the product's code for the log, and whether the client's partner
+# or reseller has a webhook endpoint (`webhooks_wanted`: the outbox has work). `along` is
+# a data-modifying WITH clause run in the same statement (the form token's claim), whose
+# id `claimed_token_id` reads.
 _LOCK_FOR_RENEWAL_SQL = (
     "{along}SELECT {claimed_token_id}s.*, "
     "partner.renewal_window_months AS partner_window_months, "
     "COALESCE(s.client_reseller_id, s.client_partner_id) AS paying_organization_id, "
-    "pool.id AS paying_pool_id, product.code AS product_code "
+    "pool.id AS paying_pool_id, product.code AS product_code, "
+    f"{any_endpoint_sql('s.client_partner_id', 's.client_reseller_id')} AS webhooks_wanted "
     "FROM subscriptions_subscription s "
     "JOIN accounts_organization partner ON partner.id = s.client_partner_id "
     "JOIN subscriptions_product product ON product.id = s.product_id "

@@ -65,7 +65,6 @@ def _claim_and_lock(subscription_id, *, token, actor, scope):
     return claim.settle(subscription.claimed_token_id), subscription
 
 
-@transaction.atomic
 def renew_subscription(
     *, actor, subscription_id, years, users=None, token=None, today=None, scope=None,
     note="", check=None, audit_action=audited.Action.RENEWAL,
@@ -80,13 +79,47 @@ def renew_subscription(
     log's action (rule 24), the automatic renewal's own.
     """
     today = today or local_today()
+    with transaction.atomic():
+        subscription, line, written = _renew_locked(
+            actor=actor, subscription_id=subscription_id, years=years, users=users,
+            token=token, today=today, scope=scope, note=note, check=check,
+            audit_action=audit_action,
+        )
+    # What follows writes nothing: after the commit, so that renewals paid by the same
+    # pool, which wait for its row lock until then, do not wait for it too.
+    partner_months = subscription.partner_window_months
+    # Hand back the renewed subscription, with its status and current term, so callers
+    # show what is now true: the row written above, without reading it again.
+    for column, value in renewed_columns(
+        subscription, start=line.start, end=line.end, users=line.users, years=line.years,
+        now=written.updated_at,
+    ).items():
+        setattr(subscription, column, value)
+    renewed = annotate_row(
+        subscription, today=today, pool_id=written.pool_id, partner_months=partner_months
+    )
+    logger.info(
+        "renewal subscription=%s payer=%s product=%s users=%d years=%d licenses=%d "
+        "balance_after=%d actor=%s",
+        subscription.pk, subscription.paying_organization_id, subscription.product_code,
+        line.users, line.years, line.licenses, written.balance_after, actor,
+    )
+    return RenewalResult(
+        subscription=renewed, term=written.term, licenses=line.licenses,
+        balance_after=written.balance_after,
+    )
+
+
+def _renew_locked(*, actor, subscription_id, years, users, token, today, scope, note, check,
+                  audit_action):
+    """`renew_subscription`'s transaction: (the locked subscription as it was, its
+    PlannedRenewal, its WrittenRenewal)."""
     # Re-read under the lock: a concurrent renewal of the same subscription waits here
     # and then sees the queued term, so it is refused instead of renewing twice.
     claimed, subscription = _claim_and_lock(
         subscription_id, token=token, actor=actor, scope=scope
     )
-    partner_months = subscription.partner_window_months
-    annotate_row(subscription, today=today, partner_months=partner_months)
+    annotate_row(subscription, today=today, partner_months=subscription.partner_window_months)
     refusal = refusal_for_status(subscription.status)
     if refusal:
         raise refusal
@@ -109,29 +142,10 @@ def renew_subscription(
         pool_id=subscription.paying_pool_id,
     )
     [written] = write_renewals(
-        [line], actor=actor, claimed=claimed, note=note,
+        [line], actor=actor, claimed=claimed, note=note, audit_action=audit_action,
         result={"subscription_id": subscription.pk, "term_id": None, "licenses": cost,
                 "end_date": end.isoformat()},
     )
-    outbox.record(EventType.RENEWED, [subscription], {"licenses": cost})
-    audited.renewals([line], [written], actor=actor, action=audit_action)
-    # Hand back the renewed subscription, with its status and current term, so callers
-    # show what is now true: the row written above, without reading it again.
-    for column, value in renewed_columns(
-        subscription, start=start, end=end, users=users, years=years,
-        now=written.updated_at,
-    ).items():
-        setattr(subscription, column, value)
-    renewed = annotate_row(
-        subscription, today=today, pool_id=written.pool_id, partner_months=partner_months
-    )
-    logger.info(
-        "renewal subscription=%s payer=%s product=%s users=%d years=%d licenses=%d "
-        "balance_after=%d actor=%s",
-        subscription.pk, subscription.paying_organization_id, subscription.product_code,
-        users, years, cost, written.balance_after, actor,
-    )
-    return RenewalResult(
-        subscription=renewed, term=written.term, licenses=cost,
-        balance_after=written.balance_after,
-    )
+    if subscription.webhooks_wanted:
+        outbox.record(EventType.RENEWED, [subscription], {"licenses": cost})
+    return subscription, line, written

@@ -21,7 +21,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ..models import LicensePool, MovementKind, Subscription, Term, TermKind
-from . import ledger
+from . import audited, ledger
 from .idempotency import remember
 from .not_renewing import NOT_RENEWING_CLEARED
 
@@ -106,9 +106,11 @@ RESTORED_FIELDS = [
 ]
 
 
-def write_renewals(lines, *, actor, claimed=None, result=None, note="", field="users"):
+def write_renewals(lines, *, actor, claimed=None, result=None, note="", field="users",
+                   audit_action=audited.Action.RENEWAL):
     """Writes the renewals `lines` (PlannedRenewal, their subscriptions locked by the
-    caller) and returns a WrittenRenewal per line, in order.
+    caller) with their audit log rows (rule 24; `audit_action`: the automatic renewal's
+    own), and returns a WrittenRenewal per line, in order.
 
     `claimed`: the form token's row (idempotency), which keeps `result`; a "term_id" key in
     `result` is set to the written term's id (one line). A pool that cannot pay raises
@@ -117,13 +119,16 @@ def write_renewals(lines, *, actor, claimed=None, result=None, note="", field="u
     """
     if _fits_one_statement(lines):
         written = _write_one_in_one_statement(
-            lines[0], actor=actor, claimed=claimed, result=result, note=note
+            lines[0], actor=actor, claimed=claimed, result=result, note=note,
+            audit_action=audit_action,
         )
         if written is not None:
             return [written]
-    return _write_by_statements(
+    written = _write_by_statements(
         lines, actor=actor, claimed=claimed, result=result, note=note, field=field
     )
+    audited.renewals(lines, written, actor=actor, action=audit_action)
+    return written
 
 
 def _fits_one_statement(lines):
@@ -195,9 +200,10 @@ def _write_by_statements(lines, *, actor, claimed, result, note, field):
 
 # A single renewal in one statement: the conditional debit of the pool first (its row
 # lock, which every renewal of that pool waits for, is held from here to the commit only),
-# then, only if it debited, the term, the subscription's new columns, the ledger line and
-# the token's result. When the pool cannot pay, nothing is written and the statement
-# returns no row. Every column as `_write_by_statements` writes it.
+# then, only if it debited, the term, the subscription's new columns, the ledger line, the
+# token's result and the audit log's row. When the pool cannot pay, nothing is written and
+# the statement returns no row. Every column as `_write_by_statements` writes it. Nothing
+# should run between this statement and the commit: every renewal of the pool waits.
 _ONE_RENEWAL_SQL = """
 WITH debit AS (
     UPDATE subscriptions_licensepool
@@ -234,20 +240,27 @@ WITH debit AS (
     SET result = {result}
     FROM new_term
     WHERE subscriptions_operationtoken.id = %(token)s
+), audited AS (
+    {audit}
 )
 SELECT new_term.id, debit.balance FROM debit, new_term
 """
 
 
-def _write_one_in_one_statement(line, *, actor, claimed, result, note):
+def _write_one_in_one_statement(line, *, actor, claimed, result, note, audit_action):
     """PostgreSQL: one renewal's writes in one round trip (`_ONE_RENEWAL_SQL`). Returns its
     WrittenRenewal, or None when the pool cannot pay and nothing was written."""
     now = timezone.now()
     result_sql = "%(result)s::jsonb"
     if result is not None and "term_id" in result:
         result_sql += " || jsonb_build_object('term_id', new_term.id)"
+    audit_sql, audit_params = audited.renewal_clause(
+        line, actor=actor, action=audit_action, balance_after_sql="debit.balance",
+        source="debit",
+    )
     with connection.cursor() as cursor:
-        cursor.execute(_ONE_RENEWAL_SQL.format(result=result_sql), {
+        cursor.execute(_ONE_RENEWAL_SQL.format(result=result_sql, audit=audit_sql), {
+            **audit_params,
             "pool": line.pool_id,
             "licenses": line.licenses,
             "subscription": line.subscription.pk,

@@ -4,7 +4,7 @@ On PostgreSQL a single renewal of an existing pool is one hand-written statement
 other renewal (SQLite, a bulk renewal of several, a refusal) goes statement by statement
 through the ORM. Each case here runs twice from the same state, once down each path, and
 compares everything a renewal can change: balances, ledger lines, terms, subscriptions,
-statuses, the token's result and what the caller is answered.
+statuses, the token's result, the audit log's rows and what the caller is answered.
 """
 
 import datetime
@@ -13,6 +13,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from audit.models import AuditEntry
 from subscriptions import services
 from subscriptions.models import LicenseMovement, LicensePool, OperationToken, Subscription, Term
 from subscriptions.services import AlreadyDone, OperationRefused, renewal_writer
@@ -70,8 +71,21 @@ def state():
     tokens = sorted(
         (token.operation, _named(token.result)) for token in OperationToken.objects.all()
     )
+    audit_rows = sorted(
+        (
+            row.action, row.actor_name, row.source, row.organization_id is not None,
+            row.object_type, row.object_label, _without_ids(row.before),
+            _without_ids(row.after),
+        )
+        # The rows of what was done to subscriptions (the setup's name pools by pk).
+        for row in AuditEntry.objects.filter(object_type="subscription")
+    )
     return {"pools": pools, "ledger": lines, "terms": terms, "subscriptions": subscriptions,
-            "tokens": tokens}
+            "tokens": tokens, "audit": audit_rows}
+
+
+def _without_ids(values):
+    return sorted((values or {}).items() - {("pool_id", (values or {}).get("pool_id"))})
 
 
 def _named(result):
