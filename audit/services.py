@@ -117,7 +117,9 @@ def insert_clause(row, *, merge_before="", merge_after="", source="", prefix="au
             continue
         name = f"{prefix}{field.column}"
         params[name] = field.get_db_prep_save(field.pre_save(row, add=True), connection)
-        value = f"%({name})s"
+        # Typed: a parameter of a SELECT list has no type of its own where the statement
+        # is bound on the server (a prepared statement).
+        value = f"CAST(%({name})s AS {field.db_type(connection)})"
         if merges.get(field.name):
             value = f"COALESCE({value}, '{{}}'::jsonb) || {merges[field.name]}"
         columns.append(connection.ops.quote_name(field.column))

@@ -149,6 +149,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # with "database is locked" when one upgrades its read lock.
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    # Django's own cursors never prepare statements; the renewal's statements run on a
+    # cursor that does (subscriptions/services/prepared.py), from their fifth run on a
+    # connection. A pooler in transaction mode must then keep prepared statements
+    # (docs/deployment.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -15,6 +15,7 @@ from django.db import connection
 from webhooks.services.outbox import any_endpoint_sql
 
 from ..models import LicensePool, Subscription
+from .prepared import fetch_instance
 
 
 def subscriptions_for_update(queryset=None):
@@ -98,7 +99,7 @@ def lock_subscription_for_renewal(subscription_id, *, scope=None, along=None):
         parts["claimed_token_id"] = "(SELECT id FROM claimed) AS claimed_token_id, "
         params = [*along_params, *params]
     sql = _LOCK_FOR_RENEWAL_SQL.format(**parts)
-    subscription = next(iter(Subscription.objects.raw(sql, params)), None)
+    subscription = fetch_instance(Subscription, sql, params)
     if subscription is None:
         raise Subscription.DoesNotExist(f"no subscription {subscription_id}")
     return subscription

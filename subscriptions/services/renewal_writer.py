@@ -24,6 +24,7 @@ from ..models import LicensePool, MovementKind, Subscription, Term, TermKind
 from . import audited, ledger
 from .idempotency import remember
 from .not_renewing import NOT_RENEWING_CLEARED
+from .prepared import prepared_cursor
 
 # Rule 22's plan once used (docs/rules.md 22: a renewal, however made, uses it up).
 PLAN_CLEARED = {"renewal_users": None, "renewal_years": None}
@@ -215,7 +216,7 @@ WITH debit AS (
         (subscription_id, kind, start_date, end_date, users, years, licenses,
          created_by_id, created_at)
     SELECT %(subscription)s, %(term_kind)s, %(start)s, %(end)s, %(users)s, %(years)s,
-           %(licenses)s, %(actor)s, %(now)s
+           %(licenses)s, %(actor)s::integer, %(now)s
     FROM debit
     RETURNING id
 ), renewed AS (
@@ -233,7 +234,7 @@ WITH debit AS (
         (pool_id, quantity, balance_after, kind, subscription_id, term_id, actor_id,
          created_at, note)
     SELECT debit.id, -%(licenses)s, debit.balance, %(movement_kind)s, %(subscription)s,
-           new_term.id, %(actor)s, %(now)s, %(note)s
+           new_term.id, %(actor)s::integer, %(now)s, %(note)s
     FROM debit, new_term
 ), remembered AS (
     UPDATE subscriptions_operationtoken
@@ -258,7 +259,7 @@ def _write_one_in_one_statement(line, *, actor, claimed, result, note, audit_act
         line, actor=actor, action=audit_action, balance_after_sql="debit.balance",
         source="debit",
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_ONE_RENEWAL_SQL.format(result=result_sql, audit=audit_sql), {
             **audit_params,
             "pool": line.pool_id,
