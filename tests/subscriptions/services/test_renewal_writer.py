@@ -253,3 +253,28 @@ def test_a_bulk_renewal_of_one_writes_the_same_down_both_paths(
         ))
 
     assert both_paths(scenario) == ("bulk renewed", 14, 1)
+
+
+def test_renewals_run_prepared_statements_and_still_write_exactly(
+    alpha, tbox, grant, partner_user, make_subscription
+):
+    """From the fifth renewal on a connection, the lock's and the writer's statements are
+    prepared (planned once); the renewals written that way are still exact."""
+    grant(alpha, tbox, 100)
+    subscriptions = [
+        make_subscription(
+            alpha, tbox, start=datetime.date(2024, 8, 1), end=datetime.date(2025, 7, 31),
+            users=2, name=f"Client {n}",
+        )
+        for n in range(7)
+    ]
+    for subscription in subscriptions:
+        renew(partner_user, subscription, years=1, token=issue_token(partner_user))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("WITH debit AS" in statement for statement in prepared)
+    assert any("FOR UPDATE OF s" in statement for statement in prepared)
+    assert LicensePool.objects.get(organization=alpha, product=tbox).balance == 100 - 7 * 2
+    assert Term.objects.filter(kind="renewal").count() == 7
+    assert LicenseMovement.objects.filter(kind="renewal").count() == 7
