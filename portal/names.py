@@ -120,5 +120,6 @@ class InSubquery(Expression):
 def related_name_contains(foreign_key, model, text):
     """A filter: the `model` row that `foreign_key` points to has a name containing `text`,
     case and accents ignored (the clients' search of the lists)."""
-    matching = model.objects.filter(name_contains("name", text)).values("pk")
+    # Unordered: the model's own order (the clients' by name) would sort every match.
+    matching = model.objects.filter(name_contains("name", text)).order_by().values("pk")
     return InSubquery(F(foreign_key), matching)
