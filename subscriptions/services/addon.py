@@ -175,19 +175,6 @@ def plan_addon(subscription, users, *, today=None, terms=None):
     return AddonPlan(subscription=subscription, users=users, parts=parts)
 
 
-def _claim_and_lock(subscription_id, *, token, actor, scope):
-    """As the renewal's: the form token's claim rides in the locking statement where the
-    database allows it; a refusal rolls it back, leaving the token unspent."""
-    claim = idempotency.form_claim(token, actor=actor, operation="add_users")
-    if claim is None or not locks.can_lock_in_one_statement():
-        claimed = claim.run() if claim else None
-        return claimed, locks.lock_subscription_for_renewal(subscription_id, scope=scope)
-    subscription = locks.lock_subscription_for_renewal(
-        subscription_id, scope=scope, along=claim.statement
-    )
-    return claim.settle(subscription.claimed_token_id), subscription
-
-
 @transaction.atomic
 def add_users(*, actor, subscription_id, users, token=None, today=None, scope=None):
     """Rule 19: add `users` to the subscription's current term and to its queued term if
@@ -198,8 +185,8 @@ def add_users(*, actor, subscription_id, users, token=None, today=None, scope=No
     `scope`: Subscription.DoesNotExist unless the subscription is in it.
     """
     today = today or local_today()
-    claimed, subscription = _claim_and_lock(
-        subscription_id, token=token, actor=actor, scope=scope
+    claimed, subscription = locks.claim_and_lock_for_renewal(
+        subscription_id, operation="add_users", token=token, actor=actor, scope=scope
     )
     annotate_row(subscription, today=today, partner_months=subscription.partner_window_months)
     plan = plan_addon(subscription, users, today=today)

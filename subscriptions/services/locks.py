@@ -15,6 +15,7 @@ from django.db import connection
 from webhooks.services.outbox import any_endpoint_sql
 
 from ..models import LicensePool, Subscription
+from . import idempotency
 from .prepared import fetch_instance
 
 
@@ -103,3 +104,19 @@ def lock_subscription_for_renewal(subscription_id, *, scope=None, along=None):
     if subscription is None:
         raise Subscription.DoesNotExist(f"no subscription {subscription_id}")
     return subscription
+
+
+def claim_and_lock_for_renewal(subscription_id, *, operation, token, actor, scope):
+    """Claims the form's `token` for `operation` and locks the subscription
+    (`lock_subscription_for_renewal`): (the claimed token's row or None, the subscription).
+    Where the database allows, both are one statement; otherwise the claim comes first.
+    When there is no subscription in `scope`, the transaction's rollback leaves the token
+    unspent. A renewal and an add-on both start here."""
+    claim = idempotency.form_claim(token, actor=actor, operation=operation)
+    if claim is None or not can_lock_in_one_statement():
+        claimed = claim.run() if claim else None
+        return claimed, lock_subscription_for_renewal(subscription_id, scope=scope)
+    subscription = lock_subscription_for_renewal(
+        subscription_id, scope=scope, along=claim.statement
+    )
+    return claim.settle(subscription.claimed_token_id), subscription

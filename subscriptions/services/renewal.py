@@ -14,7 +14,7 @@ from webhooks.services import outbox
 from ..dates import local_today, term_end
 from ..models import Subscription, Term
 from ..status import Status, annotate_row
-from . import audited, idempotency, locks
+from . import audited, locks
 from .errors import OperationRefused, check_users_years
 from .renewal_writer import PlannedRenewal, renewed_columns, write_renewals
 
@@ -48,21 +48,6 @@ def refusal_for_status(status):
             _("This subscription has not started yet: it cannot be renewed."), code="not_started"
         )
     return None
-
-
-def _claim_and_lock(subscription_id, *, token, actor, scope):
-    """Claims the form's token and locks the subscription (`locks.lock_subscription_for_
-    renewal`): (the claimed token's row or None, the subscription). Where the database
-    allows, both are one statement; otherwise the claim comes first. When there is no
-    subscription in `scope`, the transaction's rollback leaves the token unspent."""
-    claim = idempotency.form_claim(token, actor=actor, operation="renew")
-    if claim is None or not locks.can_lock_in_one_statement():
-        claimed = claim.run() if claim else None
-        return claimed, locks.lock_subscription_for_renewal(subscription_id, scope=scope)
-    subscription = locks.lock_subscription_for_renewal(
-        subscription_id, scope=scope, along=claim.statement
-    )
-    return claim.settle(subscription.claimed_token_id), subscription
 
 
 def renew_subscription(
@@ -116,8 +101,8 @@ def _renew_locked(*, actor, subscription_id, years, users, token, today, scope, 
     PlannedRenewal, its WrittenRenewal)."""
     # Re-read under the lock: a concurrent renewal of the same subscription waits here
     # and then sees the queued term, so it is refused instead of renewing twice.
-    claimed, subscription = _claim_and_lock(
-        subscription_id, token=token, actor=actor, scope=scope
+    claimed, subscription = locks.claim_and_lock_for_renewal(
+        subscription_id, operation="renew", token=token, actor=actor, scope=scope
     )
     annotate_row(subscription, today=today, partner_months=subscription.partner_window_months)
     refusal = refusal_for_status(subscription.status)
