@@ -215,7 +215,8 @@ def add_users(*, actor, subscription_id, users, token=None, today=None, scope=No
         for part in plan.parts
     ])
     idempotency.remember(claimed, {"subscription_id": subscription.pk, **plan.as_dict()})
-    outbox.record(EventType.USERS_ADDED, [subscription], {"users_added": users})
+    if subscription.webhooks_wanted:
+        outbox.record(EventType.USERS_ADDED, [subscription], {"users_added": users})
 
     subscription.users += users
     if "previous_users" in columns:
