@@ -8,17 +8,21 @@ from django.db import transaction
 from . import services
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
+class AuditedPasswordSet:
+    """A password page whose new password is audited; `how` says which page set it."""
+
+    how = ""
+
     def form_valid(self, form):
         with transaction.atomic():
             response = super().form_valid(form)
-            services.password_changed(user=form.user, actor=form.user, how="change")
+            services.password_changed(user=form.user, actor=form.user, how=self.how)
         return response
 
 
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    def form_valid(self, form):
-        with transaction.atomic():
-            response = super().form_valid(form)
-            services.password_changed(user=form.user, actor=form.user, how="link")
-        return response
+class PasswordChangeView(AuditedPasswordSet, auth_views.PasswordChangeView):
+    how = "change"
+
+
+class PasswordResetConfirmView(AuditedPasswordSet, auth_views.PasswordResetConfirmView):
+    how = "link"
