@@ -302,9 +302,10 @@ class UserAdmin(AuditedMemberships, BaseUserAdmin):
             .first()
         )
         if "is_active" in changed:
-            action = Action.MEMBER_REACTIVATED if obj.is_active else Action.MEMBER_DEACTIVATED
-            record(action, actor=request.user, organization=organization, target=obj,
-                   before={"active": not obj.is_active}, after={"active": obj.is_active})
+            services.record_active(
+                actor=request.user, member=obj, was_active=not obj.is_active,
+                active=obj.is_active, organization=organization,
+            )
             changed.remove("is_active")
         if changed:
             record(Action.PERMISSIONS_CHANGED, actor=request.user, organization=organization,

@@ -166,7 +166,7 @@ def user_set_active(*, actor, member, active):
     ).update(is_active=active)
     if not changed:
         raise PermissionDenied
-    _record_active(actor, member, active)
+    record_active(actor=actor, member=member, was_active=member.is_active, active=active)
 
 
 def user_deactivate(*, actor, member):
@@ -229,10 +229,12 @@ def password_changed(*, user, actor=None, how):
            target=user, label=user.get_username(), after={"how": how})
 
 
-def _record_active(actor, member, active):
+def record_active(*, actor, member, was_active, active, organization=None):
+    """Records a member's access switched on or off (rule 24), by a manager here or by
+    staff in the admin (`organization`: the member's; None: the actor's)."""
     action = Action.MEMBER_REACTIVATED if active else Action.MEMBER_DEACTIVATED
-    record(action, actor=actor, target=member, before={"active": member.is_active},
-           after={"active": active})
+    record(action, actor=actor, organization=organization, target=member,
+           before={"active": was_active}, after={"active": active})
 
 
 def _settings_of(organization):
