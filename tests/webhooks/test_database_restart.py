@@ -12,20 +12,17 @@ every try, and the database says every delivery was delivered.
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 from standardwebhooks import Webhook
 
 from tests.helpers.cluster import sql
+from tests.webhooks.worker import ROOT, kill_worker, start_worker, until
 
 pytestmark = pytest.mark.load
 
-ROOT = Path(__file__).resolve().parents[2]
 EVENTS = 6
 TIMEOUT = 3
 # Enough retries to outlast the restart (a few seconds): a delivery that ran out of them
@@ -86,28 +83,9 @@ def manage(env, *args):
 
 @pytest.fixture
 def worker(environment, tmp_path):
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115
-    # Its own process group: the kill at the end reaches every process the cluster started.
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=environment,
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    process = start_worker(environment, tmp_path / "worker.log")
     yield process
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait(10)
-    log.close()
-
-
-def _until(condition, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.5)
-    return False
+    kill_worker(process)
 
 
 def test_a_database_restart_mid_delivery_loses_no_event(
@@ -140,7 +118,7 @@ def test_a_database_restart_mid_delivery_loses_no_event(
         return sql(url, "SELECT count(*) FROM webhooks_delivery WHERE state = 'delivered'") == [
             [str(EVENTS)]]
 
-    assert _until(all_delivered, 180), (
+    assert until(all_delivered, 180, every=0.5), (
         "a delivery was lost in the restart; the worker's log ends with:\n"
         + (tmp_path / "worker.log").read_text()[-4000:]
     )

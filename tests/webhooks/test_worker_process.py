@@ -4,18 +4,14 @@ mid-delivery (SIGKILL while the receiver hangs) or a database connection cut und
 loses nothing, and two workers never send one try twice."""
 
 import os
-import signal
-import subprocess
-import sys
-import time
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from standardwebhooks import Webhook
 
 from subscriptions import services
 from tests.helpers.markers import postgres_only
+from tests.webhooks.worker import kill_worker, start_worker, until
 from webhooks.models import Attempt, Delivery
 
 pytestmark = postgres_only("another process sees the test's rows only on PostgreSQL",
@@ -30,26 +26,12 @@ def _database_url():
 
 
 def _start_worker(tmp_path, name):
-    env = {
+    return start_worker({
         **os.environ, "DATABASE_URL": _database_url(), "DEBUG": "0",
         "PORTAL_ALLOW_INSECURE_KEY": "1", "WEBHOOK_ALLOW_PRIVATE": "1",
         "WEBHOOK_TIMEOUT": str(TIMEOUT), "WEBHOOK_WORKERS": "1",
         "WEBHOOK_RETRY_DELAYS": "1,1,1", "CACHE_DIR": str(tmp_path / "cache"),
-    }
-    log = open(tmp_path / f"{name}.log", "w")
-    # Its own process group: the kill reaches the cluster and every process it started.
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"], cwd=settings.BASE_DIR, env=env,
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-
-
-def _kill(worker):
-    try:
-        os.killpg(worker.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    worker.wait(10)
+    }, tmp_path / f"{name}.log")
 
 
 @pytest.fixture
@@ -62,16 +44,7 @@ def workers(tmp_path):
 
     yield _start
     for worker in started:
-        _kill(worker)
-
-
-def _until(condition, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
+        kill_worker(worker)
 
 
 @pytest.fixture
@@ -93,7 +66,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing(
     _renew(renewable(), partner_user)
 
     assert receiver.wait_for(1, timeout=60), "the worker never posted"
-    _kill(worker)
+    kill_worker(worker)
     delivery = Delivery.objects.get()
     assert delivery.state == "pending"
     assert not Attempt.objects.exists()
@@ -101,7 +74,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing(
     workers("second")
     # Handed out again once the broker's `retry` has passed and the claim has lapsed.
     assert receiver.wait_for(2, timeout=90), "the delivery was lost with its worker"
-    assert _until(lambda: Delivery.objects.get().state == "delivered", 30)
+    assert until(lambda: Delivery.objects.get().state == "delivered", 30)
     first, second = receiver.requests[:2]
     assert first["headers"]["webhook-id"] == second["headers"]["webhook-id"]
     Webhook(endpoint.secret).verify(second["body"], second["headers"])
@@ -124,7 +97,7 @@ def test_a_database_connection_cut_mid_delivery_loses_nothing(
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
     assert receiver.wait_for(2, timeout=120), "the delivery was lost with the connection"
-    assert _until(lambda: Delivery.objects.get().state == "delivered", 60)
+    assert until(lambda: Delivery.objects.get().state == "delivered", 60)
     assert len({r["headers"]["webhook-id"] for r in receiver.requests}) == 1
 
 
@@ -136,7 +109,7 @@ def test_two_workers_never_send_one_try_twice(
     workers("two")
     for _ in range(8):
         _renew(renewable(), partner_user)
-    assert _until(lambda: Delivery.objects.filter(state="delivered").count() == 8, 90)
+    assert until(lambda: Delivery.objects.filter(state="delivered").count() == 8, 90)
     ids = [r["headers"]["webhook-id"] for r in receiver.requests]
     assert len(ids) == 8
     assert len(set(ids)) == 8
