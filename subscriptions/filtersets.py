@@ -16,7 +16,12 @@ from portal.forms import LocalDateInput
 from portal.names import related_name_contains
 
 from .models import Client, LicenseMovement, MovementKind, Product, Subscription
-from .organization_menus import CappedChoiceMixin, CappedSelect, show_selected
+from .organization_menus import (
+    CappedChoiceMixin,
+    CappedSelect,
+    ListedChoiceIterator,
+    show_selected,
+)
 from .status import status_choices, status_q
 
 
@@ -39,6 +44,14 @@ class _CappedModelChoiceField(CappedChoiceMixin, django_filters.fields.ModelChoi
 
 class CappedModelChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = _CappedModelChoiceField
+
+
+class _ProductChoiceField(django_filters.fields.ModelChoiceField):
+    iterator = ListedChoiceIterator
+
+
+class ProductChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = _ProductChoiceField
 
 
 class FilterCheckbox(forms.CheckboxInput):
@@ -100,7 +113,7 @@ class SubscriptionFilterSet(BootstrapFilterSet):
         method="filter_status",
         widget=CappedSelect,
     )
-    product = django_filters.ModelChoiceFilter(
+    product = ProductChoiceFilter(
         field_name="product",
         to_field_name="code",
         queryset=Product.objects.all(),
@@ -159,7 +172,7 @@ class MovementFilterSet(BootstrapFilterSet):
         # French agrees "all" with the noun: "Toutes" (organisations), "Tous" elsewhere.
         empty_label=pgettext_lazy("every organization", "All"),
     )
-    product = django_filters.ModelChoiceFilter(
+    product = ProductChoiceFilter(
         field_name="pool__product",
         to_field_name="code",
         queryset=Product.objects.all(),

@@ -17,7 +17,7 @@ from portal.forms import BootstrapFormMixin, LocalDateInput
 from . import services
 from .dates import local_today
 from .models import Product
-from .organization_menus import CappedChoiceMixin, show_selected
+from .organization_menus import CappedChoiceMixin, ListedChoiceIterator, show_selected
 from .services.idempotency import token_is_valid
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -45,6 +45,10 @@ class TokenFormMixin:
 class CappedOrganizationChoiceField(CappedChoiceMixin, forms.ModelChoiceField):
     """The first organizations by name and the chosen one, a name search for the others
     (organization_menus.py); resellers are labelled with their partner for staff."""
+
+
+class ProductChoiceField(forms.ModelChoiceField):
+    iterator = ListedChoiceIterator
 
 
 def _token_field():
@@ -112,7 +116,7 @@ class ClientForm(TokenFormMixin, BootstrapFormMixin, forms.Form):
         empty_label=_("None: managed by the partner"),
         search_kind="reseller",
     )
-    product = forms.ModelChoiceField(
+    product = ProductChoiceField(
         label=_("Product"), queryset=Product.objects.all(), to_field_name="code"
     )
     users = _users_field(_("Number of users"))
@@ -172,7 +176,7 @@ class AllocationForm(TokenFormMixin, BootstrapFormMixin, forms.Form):
         label=_("Reseller"), queryset=Organization.objects.none(), search_kind="reseller",
         empty_label=_("Choose a reseller"),
     )
-    product = forms.ModelChoiceField(
+    product = ProductChoiceField(
         label=_("Product"), queryset=Product.objects.all(), to_field_name="code",
         empty_label=_("Choose a product"),
     )

@@ -10,6 +10,7 @@ the client's id as tie-breaker.
 import django_tables2 as tables
 from django.core.paginator import Paginator
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from ..selectors.companies import company_products
@@ -24,6 +25,8 @@ from .columns import (
     status_badge,
 )
 from .paginator import DeferredRowsPaginator
+
+_AUTO_RENEW_ATTR = mark_safe(' data-auto-renew="1"')
 
 
 def _by_client(*accessors):
@@ -121,7 +124,7 @@ class CompanyTable(tables.Table):
                         STATUS_BADGE_CLASSES.get(status, ""),
                         code,
                         status,
-                        format_html(' data-auto-renew="1"') if renews else "",
+                        _AUTO_RENEW_ATTR if renews else "",
                         labels.get(status, status),
                         name,
                         labels.get(status, status),
