@@ -65,15 +65,18 @@ class PoolNeeds:
         return max(self.needed - balance, 0), max(self.needed_12 - balance, 0)
 
 
-def scope_figures(user, *, today=None, months=MONTHS, horizon_months=HORIZON_MONTHS):
-    """The figures of the subscriptions `user` may see, and of the pools that pay them."""
+def scope_figures(user, *, today=None, months=MONTHS, horizon_months=HORIZON_MONTHS,
+                  pools=True):
+    """The figures of the subscriptions `user` may see, and of the pools that pay them
+    (`pools` False: `Figures.pools` left empty, as the dashboard needs)."""
     return figures_of(
-        Scope.for_user(user), today=today, months=months, horizon_months=horizon_months
+        Scope.for_user(user), today=today, months=months, horizon_months=horizon_months,
+        pools=pools,
     )
 
 
 def figures_of(scope, *, today=None, months=MONTHS, horizon_months=HORIZON_MONTHS,
-               kept=None):
+               kept=None, pools=True):
     """`scope_figures` for a scope; `kept` False computes them even where they are kept."""
     if scope.sees_nothing:
         return _figures([], today or local_today(), months)
@@ -111,7 +114,7 @@ def figures_of(scope, *, today=None, months=MONTHS, horizon_months=HORIZON_MONTH
         SELECT CASE WHEN part = 'dry' THEN 'pool' ELSE part END, status,
                CASE WHEN part IN ('pool', 'dry') THEN COALESCE(reseller_id, partner_id) END,
                product_id, NULL, {sums}, MIN(runs_dry), 0
-          FROM kept WHERE part <> 'month'
+          FROM kept WHERE {"part <> 'month'" if pools else "part IN ('status', 'companies')"}
          GROUP BY 1, 2, 3, 4
     """
     with connection.cursor() as cursor:

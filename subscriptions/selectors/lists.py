@@ -98,8 +98,10 @@ def renewal_rows(user, *, not_renewing=False, today=None):
 
 def dashboard_figures(user, *, months=12, today=None):
     """The dashboard's figures for the user's scope (figures.Figures): counts per status,
-    companies to renew, the months' renewals and the licenses they need."""
-    return scope_figures(user, today=today, months=months)
+    companies to renew, the months' renewals and the licenses they need. Not the pools'
+    needs: the dashboard pages its pools (forecast_pages.pool_page), and staff's thousands
+    of pools weighed more than the rest of its cached figures."""
+    return scope_figures(user, today=today, months=months, pools=False)
 
 
 def companies_to_renew_count(user, *, today=None):

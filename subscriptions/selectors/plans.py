@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from ..dates import local_today
 from ..models import Subscription
 from ..status import Status, status_expression
+from .figures_cache import cached_figures
 
 # Rule 16: a partner's renewal window is at most this many months.
 MAX_WINDOW_MONTHS = 12
@@ -49,8 +50,16 @@ def next_renewal(subscription, *, today=None):
 def auto_renew_due(user, *, today=None):
     """The subscriptions of the user's scope to renew now (rule 7) that renew by themselves
     (rule 23), and the licenses their renewals will take (rule 22's quantity): what the
-    forecast says of them. {"subscriptions": N, "licenses": N}."""
+    forecast says of them. {"subscriptions": N, "licenses": N}. Kept with the scope's
+    other figures until the data changes: staff's count reads every auto-renewing
+    subscription ending within the longest window."""
     today = today or local_today()
+    return cached_figures(
+        "auto-renew-due", user, lambda: _auto_renew_due(user, today), today=today
+    )
+
+
+def _auto_renew_due(user, today):
     rows = (
         Subscription.objects.visible_to(user)
         # Nothing to renew now ends past the longest window: the partial index's range.

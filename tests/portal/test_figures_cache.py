@@ -135,3 +135,29 @@ def test_writes_replace_the_cached_figures_instead_of_piling_them_up(
         assert _counter(browser.get("/")) == expected
         assert _counter(browser.get("/")) == expected
     assert sorted(path.name for path in tmp_path.iterdir()) == entries
+
+
+def _auto_renewing(response):
+    said = by_testid(response, "forecast-auto-renew")
+    return [(e.attrs["data-subscriptions"], e.attrs["data-licenses"]) for e in said]
+
+
+def test_the_automatic_renewals_due_follow_a_plan_at_once(partner_user, due):
+    """The forecast's sentence on the renewals made automatically is kept with the other
+    figures: a plan switching auto-renew on shows on the next look, then off again."""
+    browser = web.browser(partner_user)
+    for url in ("/", "/licenses/"):
+        assert _auto_renewing(browser.get(url)) == []
+
+    services.set_renewal_plan(
+        actor=partner_user, subscription_id=due[0].pk, users=5, years=2, auto_renew=True
+    )
+    for url in ("/", "/licenses/"):
+        assert _auto_renewing(browser.get(url)) == [("1", "10")]
+        assert _auto_renewing(browser.get(url)) == [("1", "10")]
+
+    services.set_renewal_plan(
+        actor=partner_user, subscription_id=due[0].pk, users=5, years=2, auto_renew=False
+    )
+    for url in ("/", "/licenses/"):
+        assert _auto_renewing(browser.get(url)) == []
