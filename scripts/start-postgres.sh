@@ -16,17 +16,6 @@ if ! grep -q "^host all all 127.0.0.1/32 trust" "$hba"; then
     sed -i -E 's/^(local|host)(\s+)(all|replication)(.*)(peer|scram-sha-256|md5)$/\1\2\3\4trust/' "$hba"
     sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\nlocal all all trust' "$hba"
 fi
-# A quarter of the memory for PostgreSQL's buffers, at most 2 GB (docs/deployment.md):
-# Debian's 128 MB default holds a tenth of make bench's largest database.
-conf=/etc/postgresql/$version/main/conf.d/partner-portal.conf
-if [ ! -f "$conf" ]; then
-    quarter_mb=$(awk '/^MemTotal:/ { print int($2 / 4096) }' /proc/meminfo)
-    [ "$quarter_mb" -gt 2048 ] && quarter_mb=2048
-    if [ "$quarter_mb" -gt 128 ]; then
-        mkdir -p "$(dirname "$conf")"
-        echo "shared_buffers = ${quarter_mb}MB" > "$conf"
-    fi
-fi
 pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
 for _ in $(seq 1 30); do
     pg_isready -h 127.0.0.1 -p 5432 -q && exit 0
