@@ -42,17 +42,17 @@ def plain_subscription_rows(user, *, today=None):
     return Subscription.objects.visible_to(user).annotate(**current_term(today))
 
 
-# Pages of every subscription sorted by current end up to this deep are read off two
+# Pages of a scope's subscriptions sorted by current end up to this deep are read off two
 # indexes (`current_end_keys`); deeper ones let PostgreSQL sort (a rare request, and
 # merging tens of thousands of keys in Python would cost more than the sort).
 CURRENT_END_KEYS_MAX = 10_000
 
 
-def current_end_keys(*, offset, limit, descending=False, today=None):
-    """The primary keys of every subscription in order of current end date, then pk
-    (both descending if asked), rows `offset` to `offset + limit`: what
-    `plain_subscription_rows(staff).order_by("current_end", "pk")` pages, without reading
-    and sorting every row by the CASE of `current_end`.
+def current_end_keys(user, *, offset, limit, descending=False, today=None):
+    """The primary keys of the subscriptions `user` may see in order of current end date,
+    then pk (both descending if asked), rows `offset` to `offset + limit`: what
+    `plain_subscription_rows(user).order_by("current_end", "pk")` pages, without reading
+    and sorting every row of the scope by the CASE of `current_end`.
 
     The current end is `term_end`, except for a subscription whose renewal is queued (it
     has a previous term and its latest one starts after today): `previous_term_end`. So
@@ -60,17 +60,19 @@ def current_end_keys(*, offset, limit, descending=False, today=None):
     order, and the queued ones in `previous_term_end` order (partial index), the latter
     bounded by the last end date of the former: when `offset + limit` rows end by that day
     (from that day, descending), no row ending after it (before it) is among the first
-    `offset + limit`.
+    `offset + limit`. A partner's scope filters both reads; where it is small, PostgreSQL
+    reads its rows by partner and sorts them instead.
     """
     today = today or local_today()
     wanted = offset + limit
     sign = "-" if descending else ""
+    rows = Subscription.objects.visible_to(user)
     ended = list(
-        Subscription.objects.filter(Q(previous_term_end__isnull=True) | Q(term_start__lte=today))
+        rows.filter(Q(previous_term_end__isnull=True) | Q(term_start__lte=today))
         .order_by(f"{sign}term_end", f"{sign}pk")
         .values_list("term_end", "pk")[:wanted]
     )
-    queued = Subscription.objects.filter(previous_term_end__isnull=False, term_start__gt=today)
+    queued = rows.filter(previous_term_end__isnull=False, term_start__gt=today)
     if len(ended) == wanted:
         bound = "gte" if descending else "lte"
         queued = queued.filter(**{f"previous_term_end__{bound}": ended[-1][0]})

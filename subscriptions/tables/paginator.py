@@ -19,9 +19,9 @@ class DeferredRowsPaginator(Paginator):
     A table may offer `plain_rows`: the same rows as its queryset, without the status and
     paying pool and their joins (the view sets it when no filter narrows the list). The
     count, and the keys unless the order is by status, are read from it: staff's page
-    2 000 then walks the (client_name, product_name, id) index alone. A table of every
-    subscription may also offer `current_end_keys` (`selectors.current_end_keys`): the keys
-    of its pages in end date order, read off two indexes."""
+    2 000 then walks the (client_name, product_name, id) index alone. Such a table may also
+    offer `current_end_keys` (`selectors.current_end_keys` for its user): the keys of its
+    pages in end date order, read off two indexes."""
 
     def _plain_rows(self):
         return getattr(getattr(self.object_list, "table", None), "plain_rows", None)

@@ -1,6 +1,8 @@
 """The two lists of subscriptions: the client list and the clients to renew (rule 15's
 "not renewing" ones listed on request). Both filter, sort, page and export alike."""
 
+import functools
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -40,8 +42,7 @@ def _subscription_list(
         # Nothing narrows the list: its rows are the scope's, counted and paged without
         # the joins and CASE of the status (DeferredRowsPaginator).
         table.plain_rows = selectors.plain_subscription_rows(request.user)
-        if visible.scope.everything:
-            table.current_end_keys = selectors.current_end_keys
+        table.current_end_keys = functools.partial(selectors.current_end_keys, request.user)
     if exporting:
         return exports.export_table(
             request, table, basename=request.resolver_match.url_name, title=title
