@@ -217,9 +217,11 @@ def test_it_never_deadlocks_opposite_allocations(
     # Pool ids decide the lock order: try both, so one direction always locks "backwards".
     if reseller_pool_first:
         LicensePool.objects.create(organization=alpha_reseller, product=tbox)
-    services.grant_licenses(partner=alpha, product=tbox, quantity=200)
+    # Each side holds more than all the transfers away from it add up to (130 given, 120
+    # taken), so whatever order the threads run in, none may be refused.
+    services.grant_licenses(partner=alpha, product=tbox, quantity=400)
     services.allocate_licenses(
-        partner=alpha, reseller=alpha_reseller, product=tbox, quantity=100,
+        partner=alpha, reseller=alpha_reseller, product=tbox, quantity=200,
         direction=services.GIVE, actor=partner_user,
     )
     lines_before = LicenseMovement.objects.count()
@@ -242,8 +244,8 @@ def test_it_never_deadlocks_opposite_allocations(
     assert not any(isinstance(error, OperationalError) for error in errors(outcomes))
     given = sum(3 + index for index in range(20) if index % 2)
     taken = sum(3 + index for index in range(20) if not index % 2)
-    assert balance(alpha, tbox) == 100 - given + taken
-    assert balance(alpha_reseller, tbox) == 100 + given - taken
+    assert balance(alpha, tbox) == 200 - given + taken
+    assert balance(alpha_reseller, tbox) == 200 + given - taken
     assert LicenseMovement.objects.count() == lines_before + 40
     assert LicenseMovement.objects.filter(kind=MovementKind.ALLOCATION).aggregate(
         total=Sum("quantity")
