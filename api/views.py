@@ -18,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from portal.names import name_contains
+from portal.names import folded_contains
 from subscriptions import selectors, services
 from subscriptions.filtersets import (
     MovementFilterSet,
@@ -78,7 +78,7 @@ class ClientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
                 query = forms.CharField(max_length=200).clean(query)
             except forms.ValidationError as error:
                 raise ValidationError({"q": error.messages}) from None
-            rows = rows.filter(name_contains("name", query))
+            rows = rows.filter(folded_contains("name_folded", query))
         return rows
 
     @extend_schema(

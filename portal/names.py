@@ -8,8 +8,8 @@ queries and the models are the same:
 
 - `portal_fold(text)`, the text without accents, in lower case. On PostgreSQL an
   IMMUTABLE SQL function over the `unaccent` extension (migration accounts 0003), so an
-  index can be built on it; on SQLite the function `fold` below, registered on every
-  connection.
+  index or a generated column can be built on it (the clients' `name_folded`); on SQLite
+  the function `fold` below, registered on every connection.
 - the collation `french` of the name columns (`db_collation`). On PostgreSQL an ICU
   collation for French (same migration); on SQLite `compare` below, registered on every
   connection. SQLite looks it up whenever it compares those columns: a connection made
@@ -117,9 +117,15 @@ class InSubquery(Expression):
         return template % (lhs, rhs), (*lhs_params, *rhs_params)
 
 
+def folded_contains(field, text):
+    """A filter: `field`, a column that holds a name already folded (the clients'
+    `name_folded`), contains `text`, case and accents ignored."""
+    return Contains(F(field), Folded(Value(text)))
+
+
 def related_name_contains(foreign_key, model, text):
     """A filter: the `model` row that `foreign_key` points to has a name containing `text`,
-    case and accents ignored (the clients' search of the lists)."""
+    case and accents ignored (the clients' search of the lists, on their `name_folded`)."""
     # Unordered: the model's own order (the clients' by name) would sort every match.
-    matching = model.objects.filter(name_contains("name", text)).order_by().values("pk")
-    return InSubquery(F(foreign_key), matching)
+    matching = model.objects.filter(folded_contains("name_folded", text)).order_by()
+    return InSubquery(F(foreign_key), matching.values("pk"))

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from subscriptions.dates import local_today
 from subscriptions.models import Client, Product, Subscription
-from tests.helpers import html
+from tests.helpers import html, renames
 
 pytestmark = pytest.mark.usefixtures("plain_http")
 
@@ -50,19 +50,10 @@ def test_the_client_list_is_in_client_then_product_order(three_clients, partner_
     assert names == ["Alpha Corp/TBox", "Mu/TBox", "Zeta/TBox", "Zeta/TSend"]
 
 
-@pytest.mark.parametrize("how", ["save", "update", "sql"])
+@pytest.mark.parametrize("how", renames.PATHS)
 def test_renaming_a_client_moves_its_rows_whatever_the_path(how, three_clients, partner_user):
     zeta = three_clients
-    if how == "save":
-        zeta.name = "Aardvark"
-        zeta.save()
-    elif how == "update":
-        Client.objects.filter(pk=zeta.pk).update(name="Aardvark")
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE subscriptions_client SET name = %s WHERE id = %s", ["Aardvark", zeta.pk]
-            )
+    renames.rename_client(zeta, "Aardvark", how)
     first_two = listed(partner_user)[:2]
     assert set(first_two) == set(zeta.subscriptions.values_list("pk", flat=True))
     assert listed(partner_user) == by_names()

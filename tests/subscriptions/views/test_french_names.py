@@ -8,6 +8,7 @@ import pytest
 
 from accounts.models import Organization, OrganizationKind
 from subscriptions.models import Subscription
+from tests.helpers import renames
 from tests.helpers.html import options, row_ids
 
 # In the order a French reader expects: accents and case do not move a name out of its
@@ -59,6 +60,19 @@ def test_a_plain_search_finds_the_accented_name(browse, french_clients, partner_
     assert names_listed(browse(partner_user), f"{page}?q=lefevre") == ["Boulangerie Lefèvre"]
     assert names_listed(browse(partner_user), f"{page}?q=LEFÈVRE") == ["Boulangerie Lefèvre"]
     assert names_listed(browse(partner_user), f"{page}?q=oeuvres") == ["Œuvres Sociales"]
+
+
+@pytest.mark.parametrize("how", renames.PATHS)
+def test_a_renamed_client_is_found_by_its_new_name_only(
+    browse, french_clients, partner_user, how
+):
+    # The search compares the name folded when it was written: every way of renaming a
+    # client must fold the new one.
+    renames.rename_client(french_clients["Eau Vive"].client, "Œnologie Dûpont", how)
+    assert names_listed(browse(partner_user), "/clients/?q=oenologie dupont") == [
+        "Œnologie Dûpont"
+    ]
+    assert names_listed(browse(partner_user), "/clients/?q=vive") == []
 
 
 @pytest.mark.parametrize("query", ["ecoles", "%25", "_", "e%25e"])
