@@ -149,6 +149,17 @@ class SubscriptionFilterSet(BootstrapFilterSet):
         model = Subscription
         fields = []
 
+    def only_name_search(self):
+        """The searched name when it is the only filter the list applies (valid), else
+        None: the client list then reads its pages from the first matching clients by
+        name (selectors.searched_name_keys)."""
+        if not self.active or not self.form.is_valid():
+            return None
+        others = (name for name in self.filters if name != "q")
+        if any(self.form.data.get(name) for name in others):
+            return None
+        return self.form.cleaned_data.get("q") or None
+
     def filter_name(self, queryset, name, value):
         return queryset.filter(related_name_contains("client_id", Client, value))
 

@@ -1,6 +1,7 @@
 """The lists' reads: the subscriptions a user may see with their status (rule 6,
 status.py) and current term, the renewals to do (rule 7), one subscription classified,
-the keys of a page sorted by end date, the counts, and the ops commands' renewals due.
+the keys of a page sorted by end date or searched by name, the counts, and the ops
+commands' renewals due.
 """
 
 import heapq
@@ -8,8 +9,10 @@ import itertools
 
 from django.db.models import Case, CharField, F, Q, Value, When
 
+from portal.names import folded_contains
+
 from ..dates import local_today, window_end
-from ..models import Subscription
+from ..models import Client, Subscription
 from ..status import Status, annotate_row, current_term, to_renew_q
 from .figures import scope_figures
 
@@ -82,6 +85,38 @@ def current_end_keys(user, *, offset, limit, descending=False, today=None):
     )
     merged = heapq.merge(ended, queued, reverse=descending)
     return [pk for _end, pk in itertools.islice(merged, offset, wanted)]
+
+
+def searched_name_keys(user, text, *, offset, limit, descending=False):
+    """The primary keys of the subscriptions `user` may see whose client's name contains
+    `text` (case and accents ignored), in the lists' default order (client name, product
+    name, pk; all descending if asked), rows `offset` to `offset + limit`: what the client
+    list searched by name pages, without fetching every match to sort it.
+
+    Those rows belong to the first `offset + limit` clients by name at most, so the
+    clients are read first, in name order through the name index (PostgreSQL walks it,
+    or for a rare text sorts the few matches), then only their subscriptions. The clients
+    sharing the last one's name come too (their subscriptions interleave by product), and
+    when clients without a subscription leave the rows short, more clients are read.
+    """
+    wanted = offset + limit
+    sign = "-" if descending else ""
+    clients = Client.objects.visible_to(user).filter(folded_contains("name_folded", text))
+    rows = Subscription.objects.visible_to(user).order_by(
+        f"{sign}client_name", f"{sign}product_name", f"{sign}pk"
+    )
+    take = wanted
+    while True:
+        first = list(
+            clients.order_by(f"{sign}name", f"{sign}pk").values_list("pk", "name")[:take]
+        )
+        ids = {pk for pk, _name in first}
+        if first:
+            ids.update(clients.filter(name=first[-1][1]).values_list("pk", flat=True))
+        keys = list(rows.filter(client_id__in=ids).values_list("pk", flat=True)[:wanted])
+        if len(keys) == wanted or len(first) < take:
+            return keys[offset:]
+        take *= 4
 
 
 def subscriptions_to_renew(user, *, today=None):

@@ -9,6 +9,12 @@ from django.db.models.sql.where import WhereNode
 from ..selectors import CURRENT_END_KEYS_MAX
 from ..selectors.figures_cache import cached_figures
 
+# The client list's default order, both ways (the order `name_search_keys` reads).
+NAME_ORDERS = (
+    ("client_name", "product_name", "pk"),
+    ("-client_name", "-product_name", "-pk"),
+)
+
 
 class DeferredRowsPaginator(Paginator):
     """Fetches a page in two steps: its primary keys first, ORDER BY … LIMIT/OFFSET over
@@ -21,7 +27,9 @@ class DeferredRowsPaginator(Paginator):
     count, and the keys unless the order is by status, are read from it: staff's page
     2 000 then walks the (client_name, product_name, id) index alone. Such a table may also
     offer `current_end_keys` (`selectors.current_end_keys` for its user): the keys of its
-    pages in end date order, read off two indexes."""
+    pages in end date order, read off two indexes. A list searched by name alone may offer
+    `name_search_keys` (`selectors.searched_name_keys` for its user and text): the keys
+    of its pages in the default order, read from the first matching clients by name."""
 
     def _plain_rows(self):
         return getattr(getattr(self.object_list, "table", None), "plain_rows", None)
@@ -68,15 +76,17 @@ class DeferredRowsPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         keys_by_end = getattr(rows.table, "current_end_keys", None)
+        keys_by_name = getattr(rows.table, "name_search_keys", None)
         order = tuple(queryset.query.order_by)
+        descending = bool(order) and str(order[0]).startswith("-")
         if (
             keys_by_end is not None
             and order in (("current_end", "pk"), ("-current_end", "-pk"))
             and top <= CURRENT_END_KEYS_MAX
         ):
-            keys = keys_by_end(
-                offset=bottom, limit=top - bottom, descending=order[0].startswith("-")
-            )
+            keys = keys_by_end(offset=bottom, limit=top - bottom, descending=descending)
+        elif keys_by_name is not None and order in NAME_ORDERS:
+            keys = keys_by_name(offset=bottom, limit=top - bottom, descending=descending)
         else:
             keys = list(self._key_rows(queryset).values_list("pk", flat=True)[bottom:top])
         found = {record.pk: record for record in _rows_of(queryset, keys)}

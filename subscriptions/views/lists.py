@@ -43,6 +43,12 @@ def _subscription_list(
         # the joins and CASE of the status (DeferredRowsPaginator).
         table.plain_rows = selectors.plain_subscription_rows(request.user)
         table.current_end_keys = functools.partial(selectors.current_end_keys, request.user)
+    elif statuses is None and (searched := filterset.only_name_search()):
+        # Searched by name only: the pages in name order come from the first matching
+        # clients by name, not from every match (DeferredRowsPaginator).
+        table.name_search_keys = functools.partial(
+            selectors.searched_name_keys, request.user, searched
+        )
     if exporting:
         return exports.export_table(
             request, table, basename=request.resolver_match.url_name, title=title
