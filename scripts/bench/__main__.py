@@ -41,8 +41,10 @@ def main():
             seeds[size] = seed(name, size)
             print(f"[{size}] seeded in {seeds[size]['seconds']:.1f} s", flush=True)
         else:
-            # A kept database carries the writes of earlier runs (renewals, throughput):
-            # its pages are measured as autovacuum leaves them, like a fresh seed's.
+            # A kept database may predate this release's migrations; it also carries the
+            # writes of earlier runs (renewals, throughput): its pages are measured
+            # vacuumed and analyzed, like a fresh seed's.
+            manage(name, "migrate", "--noinput", "-v0")
             psql("VACUUM ANALYZE", name)
         # Like `make serve`: DEBUG off serves hashed static names from the manifest.
         manage(name, "collectstatic", "--noinput", "-v0")
