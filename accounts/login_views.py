@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
+from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import LoginView
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -122,5 +123,5 @@ def login_code(request):
         form.add_error("code", mfa.WRONG_CODE)
         # axes records the failure and, at the limit, flags the request: its middleware
         # then answers with the lock instead of this page.
-        mfa.count_wrong_code(request, credentials, __name__)
+        user_login_failed.send(sender=__name__, credentials=credentials, request=request)
     return render(request, "registration/login_code.html", {"form": form})

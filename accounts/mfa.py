@@ -13,8 +13,7 @@ import io
 import qrcode
 import qrcode.image.svg
 from django.contrib.auth import get_user_model
-from django.contrib.auth.signals import user_login_failed
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -191,21 +190,3 @@ def _audit(action, user, *, before, after):
     staff member resetting it)."""
     record(action, organization=organization_of(user), target=user, label=user.get_username(),
            before=before, after=after)
-
-
-def count_wrong_code(request, credentials, sender):
-    """A wrong code counts as a failed login of the user (django-axes, through Django's
-    `user_login_failed`), as a wrong password does.
-
-    axes creates the user's row of failures when there is none. Two wrong codes at once
-    may both try; the second then reads the first's row, unless a right code sent at the
-    same moment logged the user in and reset (deleted) it in between: its INSERT and its
-    read both fail. Counted once more, in a fresh savepoint, it creates the row anew."""
-    for attempt in range(2):
-        try:
-            with transaction.atomic():
-                user_login_failed.send(sender=sender, credentials=credentials, request=request)
-            return
-        except IntegrityError:
-            if attempt:
-                raise

@@ -9,6 +9,7 @@ are not kept anywhere the page could read them back from.
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_login_failed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -87,7 +88,7 @@ def _turn_off(request):
             mfa.turn_off(request.user, form.cleaned_data["code"])
         except mfa.TwoFactorRefused as refusal:
             form.add_error("code", refusal.message)
-            mfa.count_wrong_code(request, credentials, __name__)
+            user_login_failed.send(sender=__name__, credentials=credentials, request=request)
         else:
             messages.success(
                 request, _("Two-factor login is off: your password alone logs you in.")

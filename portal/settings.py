@@ -246,6 +246,9 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=5))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# axes' own database handler, but a failure that races a success counted again, not a
+# 500 (accounts/axes_handler.py).
+AXES_HANDLER = "accounts.axes_handler.AxesHandler"
 # Wrong second-step codes are failures of the same login (accounts/login_views.py): the
 # code is kept out of axes' log like the password.
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
