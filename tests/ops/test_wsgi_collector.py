@@ -39,7 +39,7 @@ for _ in range(120):
     b"".join(body)
     state["sent"] = True
     body.close()
-every = getattr(wsgi, "FULL_EVERY", 50)
+every = wsgi.FULL_EVERY
 print(json.dumps({"full": state["full"], "every": every, "statuses": sorted(statuses)}))
 """
 
