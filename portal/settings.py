@@ -150,11 +150,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
-    # Django's own cursors never prepare statements; the renewal's statements run on a
-    # cursor that does (subscriptions/services/prepared.py), from their fifth run on a
-    # connection. A pooler in transaction mode must then keep prepared statements
-    # (docs/deployment.md).
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
+    # Parameters bound on the server: psycopg then prepares each statement a connection
+    # runs for the fifth time, and PostgreSQL parses and plans a page's and a renewal's
+    # queries once per kept connection (CONN_MAX_AGE) instead of at every request. For a
+    # query with four joins the planning costs more than the run. A pooler in transaction
+    # mode must then keep prepared statements (docs/deployment.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -94,12 +94,13 @@ def move(pool, quantity, *, kind, actor, field=None, note="", **links):
 
 def pool_balance(organization: Organization, product: Product) -> tuple[int | None, int]:
     """(pool id, balance) of an organization for a product: (None, 0) without a pool yet."""
-    row = (
+    # One pool per (organization, product): the model's ordering would only add two joins.
+    rows = list(
         LicensePool.objects.filter(organization=organization, product=product)
-        .values_list("pk", "balance")
-        .first()
+        .order_by()
+        .values_list("pk", "balance")[:1]
     )
-    return row if row else (None, 0)
+    return rows[0] if rows else (None, 0)
 
 
 @dataclass

@@ -16,7 +16,6 @@ from webhooks.services.outbox import any_endpoint_sql
 
 from ..models import LicensePool, Subscription
 from . import idempotency
-from .prepared import fetch_instance
 
 
 def subscriptions_for_update(queryset=None):
@@ -120,3 +119,25 @@ def claim_and_lock_for_renewal(subscription_id, *, operation, token, actor, scop
         subscription_id, scope=scope, along=claim.statement
     )
     return claim.settle(subscription.claimed_token_id), subscription
+
+
+def fetch_instance(model, sql, params):
+    """The `model` instance of the first row of `sql` (its own columns, then any others as
+    attributes, as `Model.objects.raw` gives, without its per-call introspection); None
+    when there is no row. On PostgreSQL the statement is prepared like any other
+    (settings.py binds parameters on the server)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        names = [column[0] for column in cursor.description]
+    if row is None:
+        return None
+    values = dict(zip(names, row, strict=True))
+    fields = model._meta.concrete_fields
+    instance = model.from_db(
+        connection.alias, [field.attname for field in fields],
+        [values.pop(field.column) for field in fields],
+    )
+    for name, value in values.items():
+        setattr(instance, name, value)
+    return instance

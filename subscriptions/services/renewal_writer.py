@@ -24,7 +24,6 @@ from ..models import LicensePool, MovementKind, Subscription, Term, TermKind
 from . import audited, ledger
 from .idempotency import remember
 from .not_renewing import NOT_RENEWING_CLEARED
-from .prepared import prepared_cursor
 
 # Rule 22's plan once used (docs/rules.md 22: a renewal, however made, uses it up).
 PLAN_CLEARED = {"renewal_users": None, "renewal_years": None}
@@ -259,7 +258,7 @@ def _write_one_in_one_statement(line, *, actor, claimed, result, note, audit_act
         line, actor=actor, action=audit_action, balance_after_sql="debit.balance",
         source="debit",
     )
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_ONE_RENEWAL_SQL.format(result=result_sql, audit=audit_sql), {
             **audit_params,
             "pool": line.pool_id,
