@@ -151,12 +151,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     # Parameters bound on the server: psycopg then prepares each statement a connection
-    # runs for the fifth time, and PostgreSQL parses and plans a page's and a renewal's
-    # queries once per kept connection (CONN_MAX_AGE) instead of at every request. For a
-    # query with four joins the planning costs more than the run. A pooler in transaction
-    # mode must then keep prepared statements (docs/deployment.md).
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=True, prepare_threshold=5
+    # runs for the fifth time, and PostgreSQL parses and analyses a page's and a
+    # renewal's queries once per kept connection (CONN_MAX_AGE), not at every request.
+    # Each run is still planned for its own values: a plan made once for any value
+    # (PostgreSQL's generic plan) suits some badly, a name search's pattern among them.
+    # A pooler in transaction mode must keep prepared statements (docs/deployment.md).
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options.update(server_side_binding=True, prepare_threshold=5)
+    options["options"] = " ".join(
+        filter(None, [options.get("options"), "-c plan_cache_mode=force_custom_plan"])
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

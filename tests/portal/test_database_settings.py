@@ -39,3 +39,12 @@ def test_a_page_seen_again_reads_through_prepared_statements(
         'FROM "subscriptions_subscription" INNER JOIN "subscriptions_client"' in statement
         for statement in prepared
     )
+
+
+@pytest.mark.django_db
+def test_each_run_is_planned_for_its_own_values():
+    """A generic plan, made once for any value, suits some values badly (a name search's
+    pattern among them): prepared statements are planned again at each run."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "force_custom_plan"
