@@ -118,6 +118,14 @@ def test_it_filters_by_action_who_text_and_dates(browse, partner_user, log):
     assert labels(client.get(URL + f"?date_from={today + day}")) == []
 
 
+def test_the_calendars_first_and_last_days_keep_every_row(browse, partner_user, log):
+    client = browse(partner_user)
+    for query in ("date_to=9999-12-31", "date_from=0001-01-01", "date_to=9999-12-30"):
+        page = client.get(URL + "?" + query)
+        assert page.status_code == 200, query
+        assert len(labels(page)) == 3, query
+
+
 def test_a_bad_filter_is_an_error_at_the_field_not_a_500(browse, partner_user, log):
     page = browse(partner_user).get(URL + "?date_from=31-02-2025&action=nope")
     assert page.status_code == 200
