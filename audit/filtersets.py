@@ -36,15 +36,15 @@ class AuditFilterSet(BootstrapFilterSet):
     )
     q = django_filters.CharFilter(label=_("Search"), method="filter_text")
 
-    # The calendar's first and last days bound nothing, and their local midnights (or the
-    # day after the last) fall outside what a datetime can hold.
+    # The calendar's first and last days bound nothing, and the first's local midnight (in
+    # UTC) or the day after the last falls outside what a datetime can hold.
     def filter_from(self, queryset, name, value):
-        if value <= datetime.date.min + datetime.timedelta(days=1):
+        if value == datetime.date.min:
             return queryset
         return queryset.filter(created_at__gte=_day_start(value))
 
     def filter_to(self, queryset, name, value):
-        if value >= datetime.date.max - datetime.timedelta(days=1):
+        if value == datetime.date.max:
             return queryset
         return queryset.filter(created_at__lt=_day_start(value + datetime.timedelta(days=1)))
 

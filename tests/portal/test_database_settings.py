@@ -1,5 +1,6 @@
 """portal/settings.py binds parameters on the server on PostgreSQL: the statements a page
-runs at every request are prepared on the kept connection, parsed and planned once."""
+runs at every request are prepared on the kept connection and parsed once there; each run
+is still planned for its own values."""
 
 import datetime
 

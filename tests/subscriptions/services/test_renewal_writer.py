@@ -259,7 +259,7 @@ def test_renewals_run_prepared_statements_and_still_write_exactly(
     alpha, tbox, grant, partner_user, make_subscription
 ):
     """From the fifth renewal on a connection, the lock's and the writer's statements are
-    prepared (planned once); the renewals written that way are still exact."""
+    prepared (parsed once); the renewals written that way are still exact."""
     grant(alpha, tbox, 100)
     subscriptions = [
         make_subscription(
