@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 
 from ..dates import local_today
 from ..models import Subscription
-from ..status import Status, status_expression
+from ..status import Status, status_q
 from .figures_cache import cached_figures
 
 # Rule 16: a partner's renewal window is at most this many months.
@@ -65,8 +65,9 @@ def _auto_renew_due(user, today):
         # Nothing to renew now ends past the longest window: the partial index's range.
         .filter(auto_renew=True, not_renewing_reason__isnull=True,
                 term_end__lt=today + relativedelta(months=MAX_WINDOW_MONTHS))
-        .annotate(status=status_expression(today))
-        .filter(status__in=Status.TO_RENEW)
+        # Rule 7's statuses as plain conditions (status_q): no status CASE to build and
+        # evaluate for each auto-renewing row.
+        .filter(status_q(Status.EXPIRING, today) | status_q(Status.EXPIRED, today))
         .aggregate(
             subscriptions=Count("pk"),
             licenses=Sum(Coalesce(

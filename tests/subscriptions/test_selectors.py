@@ -18,6 +18,7 @@ from subscriptions.selectors import (
     subscription_rows,
     subscriptions_to_renew,
 )
+from subscriptions.selectors.plans import auto_renew_due
 from subscriptions.status import Status
 
 TODAY = datetime.date(2025, 6, 15)
@@ -454,3 +455,38 @@ def test_the_python_twin_of_the_status_agrees_with_the_sql_on_every_row(
         assert set(picked.values_list("pk", flat=True)) == {
             pk for pk, (row_status, *_rest) in expected.items() if row_status == status
         }, status
+
+
+def test_auto_renew_due_counts_the_auto_renewing_subscriptions_to_renew_now(
+    staff, partner_user, alpha, beta, tbox, make_subscription
+):
+    """Rule 7's "to renew" (expiring or expired, not marked as not renewing) among the
+    subscriptions that renew by themselves (rule 23), each partner's window its own
+    (rule 16), with the licenses their renewals take (rule 22's plan first)."""
+    beta.renewal_window_months = 6
+    beta.save(update_fields=["renewal_window_months"])
+
+    def auto(partner, *, end, users=5, **extra):
+        subscription = make_subscription(
+            partner, tbox, start=end - datetime.timedelta(days=364), end=end, users=users,
+            **extra,
+        )
+        Subscription.objects.filter(pk=subscription.pk).update(auto_renew=True)
+        return subscription
+
+    auto(alpha, end=TODAY + 30 * DAY, users=2)  # expiring
+    auto(alpha, end=TODAY - DAY, users=3)  # expired
+    planned = auto(alpha, end=TODAY, users=4)  # expiring, with a plan
+    Subscription.objects.filter(pk=planned.pk).update(renewal_users=6, renewal_years=2)
+    auto(alpha, end=TODAY + 120 * DAY)  # active under alpha's 3 months
+    auto(beta, end=TODAY + 120 * DAY, users=7)  # expiring under beta's 6 months
+    auto(alpha, end=TODAY + 10 * DAY, renewal_years=1)  # renewed: a term queued
+    marked = auto(alpha, end=TODAY + 10 * DAY)
+    Subscription.objects.filter(pk=marked.pk).update(not_renewing_reason="price")
+    make_subscription(alpha, tbox, start=TODAY - 300 * DAY, end=TODAY + 10 * DAY)  # manual
+
+    everything = auto_renew_due(staff, today=TODAY)
+    assert everything == {"subscriptions": 4, "licenses": 2 + 3 + 6 * 2 + 7}
+    assert auto_renew_due(partner_user, today=TODAY) == {
+        "subscriptions": 3, "licenses": 2 + 3 + 6 * 2,
+    }
